@@ -1,0 +1,104 @@
+"""The ``scaffold`` command line: parse arguments, call the library, print, exit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from scaffold import __version__
+from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
+from scaffold.new import create_repo, load_data_file, parse_data_pairs
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0    success
+  1    check failed: the repo does not meet its declared stage
+  2    user error (bad input); nothing on disk was changed
+  3    upgrade/update/adopt left conflicts to resolve on the upgrade branch
+  130  interrupted; nothing on disk was changed
+"""
+
+NEW_EXAMPLES = """\
+examples:
+  scaffold new churn-model --stage data-centric --defaults
+  scaffold new churn-model --stage data-centric \\
+      --data project_name="Churn model" --data package_name=churn --data ci_provider=gitlab
+  scaffold new churn-model --stage data-centric --data-file answers.yml --no-git
+"""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scaffold",
+        description="Create, upgrade and check ML repositories at three maturity stages "
+        "(data-centric -> model-centric -> pipeline-centric).",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"scaffold {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    new = sub.add_parser(
+        "new",
+        help="create a new repository at a stage",
+        description="Render a stage of the template into DEST and make the first git commit. "
+        "Answers come from --data, --data-file, or prompts (defaults when not on a terminal).",
+        epilog=NEW_EXAMPLES + "\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new.add_argument("dest", metavar="DEST", help="directory to create (must be absent or empty)")
+    new.add_argument("--stage", required=True, help="stage to create, e.g. data-centric")
+    new.add_argument(
+        "--data",
+        "-d",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="answer a question (repeatable)",
+    )
+    new.add_argument("--data-file", metavar="FILE", help="YAML file of question: answer pairs")
+    new.add_argument("--defaults", action="store_true", help="use defaults for the rest")
+    new.add_argument(
+        "--template", metavar="SRC", help="template path or git URL (default: this checkout)"
+    )
+    new.add_argument("--vcs-ref", metavar="REF", help="template git ref (default: latest tag)")
+    new.add_argument("--no-git", action="store_true", help="do not create a git repository")
+    new.set_defaults(handler=_run_new)
+    return parser
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    data = load_data_file(args.data_file) if args.data_file else {}
+    data.update(parse_data_pairs(args.data))
+    repo = create_repo(
+        args.dest,
+        args.stage,
+        data=data,
+        defaults=args.defaults,
+        template=args.template,
+        vcs_ref=args.vcs_ref,
+        git=not args.no_git,
+    )
+    print(f"Created {repo.path} at stage {repo.stage} ({len(repo.files)} files).")
+    if repo.git:
+        print("Made the first commit on branch main.")
+    print(f"Next: cd {args.dest} && open README.md (quickstart).")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ScaffoldError as exc:
+        print(f"scaffold: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("scaffold: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

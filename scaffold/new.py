@@ -1,0 +1,153 @@
+"""``scaffold new``: render a stage of the template into a new repository."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import copier
+import yaml
+from copier.errors import CopierError
+
+from scaffold._git import init_and_commit
+from scaffold._template import Template, resolve_source
+from scaffold.errors import UserError
+
+
+@dataclass(frozen=True)
+class NewRepo:
+    """What ``create_repo`` made."""
+
+    path: Path
+    stage: str
+    template: str
+    files: tuple[str, ...]
+    git: bool
+
+
+def parse_data_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """Turn ``KEY=VALUE`` strings into a dict, rejecting malformed ones."""
+    data: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"malformed --data {pair!r}: expected KEY=VALUE")
+        data[key.strip()] = value
+    return data
+
+
+def load_data_file(path: Path | str) -> dict[str, Any]:
+    """Read answers from a YAML (or JSON) mapping."""
+    file = Path(path)
+    if not file.is_file():
+        raise UserError(f"data file not found: {path}")
+    try:
+        content = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise UserError(f"data file {path} is not valid YAML: {_first_line(exc)}") from exc
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        raise UserError(f"data file {path} must hold a mapping of question: answer")
+    return {str(k): v for k, v in content.items()}
+
+
+def create_repo(
+    dest: Path | str,
+    stage: str,
+    *,
+    data: Mapping[str, Any] | None = None,
+    defaults: bool = False,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+    git: bool = True,
+    quiet: bool = True,
+) -> NewRepo:
+    """Render ``stage`` of the template into ``dest``; make it a git repo by default.
+
+    Rendering happens in a temporary sibling directory that is moved into place
+    only when everything succeeded, so a failure leaves nothing behind.
+    """
+    source = resolve_source(template)
+    tpl = Template(source)
+    tpl.check_stage(stage)
+    answers = dict(data or {})
+    answers["stage"] = stage
+    _reject_unknown_questions(tpl, answers)
+
+    target = Path(dest).expanduser().absolute()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UserError(f"destination exists and is not empty: {dest}")
+    if not target.parent.is_dir():
+        raise UserError(f"parent directory does not exist: {target.parent}")
+    if not defaults and not sys.stdin.isatty():
+        defaults = True  # nobody can answer prompts: fall back to the defaults
+
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.scaffold-", dir=target.parent))
+    try:
+        rendered = staging / "repo"
+        _render(source, rendered, answers, defaults=defaults, vcs_ref=vcs_ref, quiet=quiet)
+        files = tuple(
+            sorted(p.relative_to(rendered).as_posix() for p in rendered.rglob("*") if p.is_file())
+        )
+        if git:
+            init_and_commit(rendered, f"Create {stage} repository from mlops-scaffold")
+        if target.exists():
+            target.rmdir()
+        rendered.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return NewRepo(path=target, stage=stage, template=source, files=files, git=git)
+
+
+def _render(
+    source: str,
+    dest: Path,
+    answers: dict[str, Any],
+    *,
+    defaults: bool,
+    vcs_ref: str | None,
+    quiet: bool,
+) -> None:
+    """Run copier's public ``run_copy``; its failures become one-line user errors."""
+    # Copier prints notes such as "no git tags" straight to stderr; a user error
+    # must stay one line, so that chatter is held back when quiet.
+    chatter = contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext()
+    with warnings.catch_warnings(), chatter:
+        warnings.simplefilter("ignore", copier.errors.CopierWarning)
+        try:
+            copier.run_copy(
+                source,
+                dest,
+                data=answers,
+                defaults=defaults,
+                vcs_ref=vcs_ref,
+                quiet=quiet,
+                unsafe=False,
+            )
+        except (ValueError, CopierError) as exc:
+            raise UserError(_first_line(exc)) from exc
+
+
+def _reject_unknown_questions(tpl: Template, answers: Mapping[str, Any]) -> None:
+    questions = {k for k in tpl.config if not k.startswith("_")}
+    if not questions:
+        return
+    unknown = sorted(set(answers) - questions)
+    if unknown:
+        raise UserError(
+            f"unknown question {unknown[0]!r}; known questions: {', '.join(sorted(questions))}"
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,145 @@
+"""Shared fixtures: rendering stages and running generated repos as a user would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from scaffold.new import create_repo
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("SCAFFOLD_TEST_CACHE", ROOT / ".cache"))
+GENERATED_VENV = CACHE / "generated-venv"
+PRE_COMMIT_HOME = CACHE / "pre-commit"
+STAGES = ("data-centric", "model-centric", "pipeline-centric")
+CI_PROVIDERS = ("github", "gitlab")
+
+# Tests commit in generated repos; CI machines may have no git identity.
+for _var, _value in {
+    "GIT_AUTHOR_NAME": "scaffold tests",
+    "GIT_AUTHOR_EMAIL": "tests@scaffold.invalid",
+    "GIT_COMMITTER_NAME": "scaffold tests",
+    "GIT_COMMITTER_EMAIL": "tests@scaffold.invalid",
+}.items():
+    os.environ.setdefault(_var, _value)
+
+# Explicit answers used by the rendering tests (everything but the stage).
+ANSWERS = {
+    "project_name": "Churn Insights",
+    "package_name": "churn_insights",
+    "description": "Predict which customers will churn.",
+    "author_name": "Data Team",
+    "author_email": "data-team@example.com",
+    "python_version": "3.11",
+    "team_data_engineering": "@acme/data-eng",
+    "team_data_science": "@acme/data-science",
+    "team_application": "@acme/ml-platform",
+}
+
+
+def stage_exists(stage: str) -> bool:
+    return (ROOT / "templates" / stage).is_dir() and any((ROOT / "templates" / stage).iterdir())
+
+
+def render(stage: str, dest: Path, *, git: bool = True, **answers: str) -> Path:
+    """Render ``stage`` of this checkout's template into ``dest`` with explicit answers."""
+    data = {**ANSWERS, "ci_provider": "github", **answers}
+    create_repo(dest, stage, data=data, defaults=True, template=str(ROOT), vcs_ref="HEAD", git=git)
+    return dest
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    """Every file under ``path`` (outside .git) mapped to its bytes."""
+    return {
+        p.relative_to(path).as_posix(): p.read_bytes()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(path).parts
+    }
+
+
+def _uv() -> str:
+    candidate = Path(sys.executable).parent / "uv"
+    found = str(candidate) if candidate.exists() else shutil.which("uv")
+    if not found:
+        pytest.skip("uv is needed to install generated repos")
+    return found
+
+
+@pytest.fixture(scope="session")
+def generated_venv() -> Path:
+    """One virtual environment shared by all generated repos' dependencies."""
+    python = GENERATED_VENV / "bin" / "python"
+    if not python.exists():
+        GENERATED_VENV.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [_uv(), "venv", "-q", "--python", sys.executable, str(GENERATED_VENV)], check=True
+        )
+    return GENERATED_VENV
+
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def make_runner(repo: Path, venv: Path) -> Runner:
+    """A function that runs a command inside ``repo`` with the shared venv first on PATH."""
+    env = {
+        **os.environ,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "VIRTUAL_ENV": str(venv),
+        "PRE_COMMIT_HOME": str(PRE_COMMIT_HOME),
+        "MPLBACKEND": "Agg",
+        "PYTHONHASHSEED": "0",
+    }
+    env.pop("PYTHONPATH", None)
+
+    def run(
+        *cmd: str, check: bool = True, timeout: float = 900, extra_env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        _activate(repo, venv)
+        result = subprocess.run(
+            list(cmd),
+            cwd=repo,
+            env={**env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            pytest.fail(
+                f"{' '.join(cmd)} exited {result.returncode} in {repo}\n"
+                f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}"
+            )
+        return result
+
+    return run
+
+
+# Generated repos share package names, so the shared venv points at one of them
+# at a time; the runner re-links the editable install when the repo changes.
+_ACTIVE: dict[Path, Path] = {}
+
+
+def _activate(repo: Path, venv: Path) -> None:
+    if _ACTIVE.get(venv) != repo:
+        install_generated(repo, venv, extras=(), no_deps=True)
+
+
+def install_generated(
+    repo: Path, venv: Path, extras: Sequence[str] = ("dev",), *, no_deps: bool = False
+) -> None:
+    """Install a generated repo (editable, with extras) into the shared venv."""
+    spec = f"{repo}[{','.join(extras)}]" if extras else str(repo)
+    flags = ["--no-deps"] if no_deps else []
+    python = str(venv / "bin" / "python")
+    subprocess.run(
+        [_uv(), "pip", "install", "-q", *flags, "--python", python, "-e", spec],
+        check=True,
+        timeout=1200,
+    )
+    _ACTIVE[venv] = repo
