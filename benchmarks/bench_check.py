@@ -1,0 +1,92 @@
+"""Time ``scaffold check`` (``check_repo``) per repository over many generated repos.
+
+Renders each requested stage once with copier, copies the tree N times (copies
+are cheap; rendering is not what is measured), then checks every copy and prints
+mean / median / min / max seconds per repo. A stage whose template is not written
+yet is skipped.
+
+    python benchmarks/bench_check.py [--repos 100] [--stage data-centric ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scaffold.check import STAGES, check_repo  # noqa: E402
+from scaffold.new import create_repo  # noqa: E402
+
+ANSWERS = {
+    "project_name": "Churn Insights",
+    "package_name": "churn_insights",
+    "ci_provider": "github",
+}
+
+
+def _template_written(stage: str) -> bool:
+    directory = ROOT / "templates" / stage
+    return directory.is_dir() and any(directory.iterdir())
+
+
+def bench_stage(stage: str, repos: int, workdir: Path) -> list[float] | None:
+    """Seconds ``check_repo`` took on each of ``repos`` copies of a fresh ``stage`` render."""
+    if not _template_written(stage):
+        print(f"{stage:17} skipped: templates/{stage} is not written yet")
+        return None
+    original = workdir / f"{stage}-0"
+    create_repo(
+        original, stage, data=ANSWERS, defaults=True, template=str(ROOT), vcs_ref="HEAD", git=False
+    )
+    copies = [original]
+    for index in range(1, repos):
+        copy = workdir / f"{stage}-{index}"
+        shutil.copytree(original, copy, symlinks=True)
+        copies.append(copy)
+
+    timings = []
+    met = set()
+    for copy in copies:
+        start = time.perf_counter()
+        report = check_repo(copy)
+        timings.append(time.perf_counter() - start)
+        met.add(report.met_stage)
+    files = sum(1 for p in original.rglob("*") if p.is_file())
+    print(
+        f"{stage:17} repos={repos} files/repo={files} "
+        f"mean={statistics.mean(timings) * 1000:.1f}ms "
+        f"median={statistics.median(timings) * 1000:.1f}ms "
+        f"min={min(timings) * 1000:.1f}ms max={max(timings) * 1000:.1f}ms "
+        f"met={','.join(sorted(m or 'none' for m in met))}"
+    )
+    return timings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=100, help="copies per stage (default 100)")
+    parser.add_argument("--stage", action="append", choices=STAGES, help="stage(s) to render")
+    args = parser.parse_args()
+
+    all_timings: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        for stage in args.stage or STAGES:
+            all_timings += bench_stage(stage, args.repos, Path(tmp)) or []
+    if all_timings:
+        print(
+            f"{'all':17} repos={len(all_timings)} "
+            f"mean={statistics.mean(all_timings) * 1000:.1f}ms "
+            f"median={statistics.median(all_timings) * 1000:.1f}ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Render a ``CheckReport`` as a text table, JSON or Markdown."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from scaffold.check._report import CheckReport, CheckResult
+from scaffold.check.checks import STAGES, repo_review_families
+
+FORMATS = ("table", "json", "markdown")
+_MARK = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "ignored": "IGN "}
+_FAMILY_OF_STAGE = {"data-centric": "DC", "model-centric": "MC", "pipeline-centric": "PC"}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _summary(report: CheckReport) -> list[str]:
+    declared = report.declared_stage or "none (no .copier-answers.yml stage)"
+    lines = [
+        f"declared stage: {declared}",
+        f"met stage:      {report.met_stage or 'none'}",
+    ]
+    if report.next_stage:
+        if not report.results_for(report.next_stage):
+            missing = "not checked (none of its checks selected)"
+        else:
+            missing = ", ".join(r.id for r in report.missing) or "nothing"
+        lines.append(f"missing for {report.next_stage}: {missing}")
+    if report.declared_met is True:
+        lines.append(f"result: the declared stage {report.declared_stage} is met")
+    elif report.declared_met is False:
+        lines.append(f"result: the declared stage {report.declared_stage} is NOT met")
+    return lines
+
+
+def format_table(report: CheckReport) -> str:
+    families = repo_review_families()
+    out = [f"scaffold check {report.path}", ""]
+    for stage in STAGES:
+        results = report.results_for(stage)
+        if not results:
+            continue
+        family = families[_FAMILY_OF_STAGE[stage]]
+        out.append(f"{family['name']} ({_FAMILY_OF_STAGE[stage]}): {family['description']}")
+        for result in results:
+            out.append(f"  {_MARK[result.status]}  {result.id}  {result.title}")
+            if (result.message and not result.ok) or result.status == "ignored":
+                wrapped = textwrap.wrap(_one_line(result.message), width=88)
+                out.extend(f"              {line}" for line in wrapped)
+        out.append("")
+    out.extend(_summary(report))
+    return "\n".join(out)
+
+
+def format_json(report: CheckReport) -> str:
+    return json.dumps(report.to_dict(), indent=2)
+
+
+def _md_cell(result: CheckResult) -> str:
+    return _one_line(result.message).replace("|", "\\|")
+
+
+def format_markdown(report: CheckReport) -> str:
+    families = repo_review_families()
+    out = [f"# scaffold check: `{report.path.name}`", ""]
+    out.extend(f"- {line}" for line in _summary(report))
+    out.append("")
+    for stage in STAGES:
+        results = report.results_for(stage)
+        if not results:
+            continue
+        family = families[_FAMILY_OF_STAGE[stage]]
+        out += [f"## {family['name']}", "", f"_{family['description']}_", ""]
+        out += ["| | ID | check | details |", "|---|---|---|---|"]
+        for result in results:
+            mark = _MARK[result.status].strip()
+            out.append(f"| {mark} | {result.id} | {result.title} | {_md_cell(result)} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def format_report(report: CheckReport, fmt: str = "table") -> str:
+    """The report as ``table`` (for people), ``json`` (for tools) or ``markdown``."""
+    return {"table": format_table, "json": format_json, "markdown": format_markdown}[fmt](report)

@@ -1,0 +1,209 @@
+"""``check_repo``: run every check through repo-review and work out the stage reached."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from repo_review.fixtures import compute_fixtures
+from repo_review.processor import CollectionReturn, Result, process
+
+from scaffold.check import fixtures as fx
+from scaffold.check.checks import STAGES, repo_review_checks, repo_review_families
+from scaffold.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
+
+Status = Literal["pass", "fail", "skip", "ignored"]
+
+#: The fixtures ``scaffold check`` computes (the safe ``pyproject`` included).
+FIXTURES: dict[str, Callable[..., Any]] = {
+    "repo_files": fx.repo_files,
+    "pyproject": fx.pyproject,
+    "copier_answers": fx.copier_answers,
+    "dvc_pipeline": fx.dvc_pipeline,
+    "params": fx.params,
+    "precommit_config": fx.precommit_config,
+    "ci_configs": fx.ci_configs,
+    "dvc_config": fx.dvc_config,
+    "gitignore": fx.gitignore,
+    "codeowners": fx.codeowners,
+    "requirements": fx.requirements,
+    "notebooks": fx.notebooks,
+    "python_modules": fx.python_modules,
+    "config_errors": fx.config_errors,
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check, as a user reads it."""
+
+    id: str
+    title: str
+    stage: str
+    principle: str
+    status: Status
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Passed, or deliberately ignored by the repo's configuration."""
+        return self.status in {"pass", "ignored"}
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "stage": self.stage,
+            "principle": self.principle,
+            "status": self.status,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Where a repository stands: the stage it declares, the stage it meets, and why."""
+
+    path: Path
+    declared_stage: str | None
+    results: tuple[CheckResult, ...] = field(default=())
+
+    def results_for(self, stage: str) -> tuple[CheckResult, ...]:
+        return tuple(result for result in self.results if result.stage == stage)
+
+    def stage_ok(self, stage: str) -> bool:
+        return all(result.ok for result in self.results_for(stage))
+
+    @property
+    def met_stage(self) -> str | None:
+        """The highest stage whose checks, and every earlier stage's, all pass.
+
+        A stage none of whose checks were selected neither counts for nor against.
+        """
+        met = None
+        for stage in STAGES:
+            if not self.stage_ok(stage):
+                break
+            if self.results_for(stage):
+                met = stage
+        return met
+
+    @property
+    def next_stage(self) -> str | None:
+        met = self.met_stage
+        index = STAGES.index(met) + 1 if met else 0
+        return STAGES[index] if index < len(STAGES) else None
+
+    @property
+    def missing(self) -> tuple[CheckResult, ...]:
+        """The checks that stand between the repo and the next stage."""
+        nxt = self.next_stage
+        return tuple(r for r in self.results_for(nxt) if not r.ok) if nxt else ()
+
+    @property
+    def declared_met(self) -> bool | None:
+        """Whether the declared stage is met; ``None`` when no stage is declared."""
+        if self.declared_stage is None:
+            return None
+        if self.declared_stage not in STAGES:
+            return False
+        upto = STAGES[: STAGES.index(self.declared_stage) + 1]
+        return all(self.stage_ok(stage) for stage in upto)
+
+    @property
+    def failures(self) -> tuple[CheckResult, ...]:
+        return tuple(result for result in self.results if not result.ok)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CHECK_FAILED if self.declared_met is False else EXIT_OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "declared_stage": self.declared_stage,
+            "declared_stage_met": self.declared_met,
+            "met_stage": self.met_stage,
+            "next_stage": self.next_stage,
+            "missing_for_next_stage": [result.id for result in self.missing],
+            "counts": {
+                status: sum(1 for r in self.results if r.status == status)
+                for status in ("pass", "fail", "skip", "ignored")
+            },
+            "checks": [result.to_dict() for result in self.results],
+        }
+
+
+def _split(ids: Iterable[str]) -> frozenset[str]:
+    return frozenset(part.strip() for item in ids for part in item.split(",") if part.strip())
+
+
+def _validate_selectors(selectors: frozenset[str], known: Iterable[str], option: str) -> None:
+    known = set(known)
+    unknown = sorted(s for s in selectors if s != "*" and s not in known)
+    if unknown:
+        raise UserError(f"unknown check ID in {option}: {', '.join(unknown)}")
+
+
+def _declared_stage(answers: Any) -> str | None:
+    if not isinstance(answers, dict) or answers.get("stage") is None:
+        return None
+    return str(answers["stage"])
+
+
+def check_repo(
+    path: str | os.PathLike[str] = ".",
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+) -> CheckReport:
+    """Check the repository at ``path`` against every stage, without running its code.
+
+    ``select`` and ``ignore`` take check IDs or family prefixes (``DC``, ``MC``,
+    ``PC``), comma-separated or as separate items, as repo-review does; the repo's
+    own ``[tool.repo-review]`` configuration applies when neither is given.
+    Raises ``UserError`` when ``path`` is not a directory or an ID is unknown.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise UserError(f"not a directory: {path}")
+    checks = repo_review_checks()
+    families = repo_review_families()
+    selected, ignored = _split(select), _split(ignore)
+    _validate_selectors(selected, [*checks, *families], "--select")
+    _validate_selectors(ignored, [*checks, *families], "--ignore")
+
+    fixtures = compute_fixtures(root, root, FIXTURES)
+    collected = CollectionReturn(fixtures, checks, dict(families))
+    _, results = process(root, select=selected, ignore=ignored, collected=collected)
+    return CheckReport(
+        path=root.resolve(),
+        declared_stage=_declared_stage(fixtures["copier_answers"]),
+        results=tuple(_result(r, checks, results) for r in results),
+    )
+
+
+def _result(result: Result, checks: dict[str, Any], results: list[Result]) -> CheckResult:
+    check = checks[result.name]
+    message = result.err_msg.strip()
+    if result.result is True:
+        status: Status = "pass"
+    elif result.result is False:
+        status = "fail"
+    elif result.skip_reason:
+        status, message = "ignored", result.skip_reason
+    else:
+        status = "skip"
+        passed = {r.name for r in results if r.result is True}
+        blockers = sorted(set(check.requires) - passed)
+        message = f"needs {', '.join(blockers)}" if blockers else ""
+    return CheckResult(
+        id=result.name,
+        title=result.description,
+        stage=check.stage,
+        principle=check.principle,
+        status=status,
+        message=message,
+    )

@@ -1,0 +1,437 @@
+"""repo-review fixtures: each reads and parses one kind of file, once per repo.
+
+Checks never read files themselves; they receive these parsed values by parameter
+name. Every fixture is total: a missing file gives ``None`` (or an empty
+collection), a malformed one gives ``None`` too and is reported by
+``config_errors``, so no layout can make a check raise.
+
+``root`` is a ``Traversable`` (a local ``Path`` for ``scaffold check``, possibly a
+remote tree for the standalone ``repo-review``), so only its portable API is used.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import json
+import tomllib
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import yaml
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+__all__ = [
+    "ANSWERS_FILE",
+    "ModuleInfo",
+    "ci_configs",
+    "codeowners",
+    "config_errors",
+    "copier_answers",
+    "dvc_config",
+    "dvc_pipeline",
+    "gitignore",
+    "notebooks",
+    "params",
+    "precommit_config",
+    "pyproject",
+    "python_modules",
+    "repo_files",
+    "requirements",
+]
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+# Directories that never hold project sources: caches, environments, stores.
+_PRUNED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".cache",
+        ".ipynb_checkpoints",
+        "mlruns",
+        "mlartifacts",
+        "site-packages",
+    }
+)
+_PRUNED_PATHS = frozenset({".dvc/cache", ".dvc/tmp"})
+_MAX_FILES = 20_000
+_MAX_PY_FILES = 2_000
+_MAX_PY_BYTES = 1_000_000
+_MAX_NOTEBOOK_BYTES = 20_000_000
+_MAX_STRING_LEN = 120
+# libyaml's loader when PyYAML was built with it: parsing is most of a check's time.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+
+
+class ModuleInfo(TypedDict):
+    """What a Python file declares, read with ``ast`` (never imported or run)."""
+
+    module: str  #: dotted name, ``src/`` stripped (``pkg.data.schema``)
+    imports: frozenset[str]  #: absolute dotted names it imports (relative ones resolved)
+    names: frozenset[str]  #: identifiers, attributes, keywords and definitions it uses
+    strings: frozenset[str]  #: short string constants (routes, env var names, ...)
+
+
+# ---------------------------------------------------------------------------
+# reading helpers
+# ---------------------------------------------------------------------------
+
+
+def _file(root: Traversable, rel: str) -> Traversable:
+    node = root
+    for part in rel.split("/"):
+        node = node.joinpath(part)
+    return node
+
+
+def _read_text(root: Traversable, rel: str) -> str | None:
+    try:
+        node = _file(root, rel)
+        if not node.is_file():
+            return None
+        return node.read_bytes().decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
+
+
+def _load_yaml(root: Traversable, rel: str) -> Any:
+    """Parsed YAML, or ``None`` when the file is missing, malformed or empty."""
+    text = _read_text(root, rel)
+    if text is None:
+        return None
+    try:
+        return yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError:
+        return None
+    except RecursionError:
+        return None
+
+
+def _load_yaml_mapping(root: Traversable, rel: str) -> dict[str, Any] | None:
+    data = _load_yaml(root, rel)
+    return data if isinstance(data, dict) else None
+
+
+# ---------------------------------------------------------------------------
+# fixtures
+# ---------------------------------------------------------------------------
+
+
+def repo_files(root: Traversable) -> frozenset[str]:
+    """Every file's POSIX path relative to the root, caches and environments pruned.
+
+    Symlinked directories are not followed (they may loop), and the walk stops
+    after ``_MAX_FILES`` files, so no tree can make it run away.
+    """
+    found: set[str] = set()
+    todo: list[tuple[Traversable, str]] = [(root, "")]
+    while todo and len(found) < _MAX_FILES:
+        node, prefix = todo.pop()
+        try:
+            children = list(node.iterdir())
+        except (OSError, ValueError):
+            continue
+        for child in children:
+            rel = f"{prefix}{child.name}"
+            try:
+                if child.is_dir():
+                    if child.name in _PRUNED_DIRS or rel in _PRUNED_PATHS or _is_link(child):
+                        continue
+                    todo.append((child, rel + "/"))
+                elif child.is_file():
+                    found.add(rel)
+            except OSError:
+                continue
+    return frozenset(found)
+
+
+def _is_link(node: Traversable) -> bool:
+    is_symlink = getattr(node, "is_symlink", None)
+    try:
+        return bool(is_symlink()) if callable(is_symlink) else False
+    except OSError:
+        return True
+
+
+def pyproject(root: Traversable) -> dict[str, Any]:
+    """``pyproject.toml`` as a dict; empty when missing or not valid TOML.
+
+    Used by ``scaffold check`` instead of repo-review's own ``pyproject``
+    fixture, which raises on malformed TOML.
+    """
+    text = _read_text(root, "pyproject.toml")
+    if text is None:
+        return {}
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return {}
+
+
+def copier_answers(root: Traversable) -> dict[str, Any] | None:
+    """The copier answers file (``.copier-answers.yml``)."""
+    return _load_yaml_mapping(root, ANSWERS_FILE)
+
+
+def dvc_pipeline(root: Traversable) -> dict[str, Any] | None:
+    """``dvc.yaml``: the pipeline's stages, their deps, outs, params, metrics, plots."""
+    return _load_yaml_mapping(root, "dvc.yaml")
+
+
+def params(root: Traversable) -> dict[str, Any] | None:
+    """``params.yaml``: the parameters the pipeline is run with."""
+    return _load_yaml_mapping(root, "params.yaml")
+
+
+def precommit_config(root: Traversable) -> dict[str, Any] | None:
+    """``.pre-commit-config.yaml``."""
+    return _load_yaml_mapping(root, ".pre-commit-config.yaml")
+
+
+def ci_configs(root: Traversable, repo_files: frozenset[str]) -> dict[str, Any]:
+    """CI definitions by path: GitHub workflows and GitLab CI files.
+
+    A file that does not parse to a mapping maps to ``None``.
+    """
+    paths = sorted(
+        path
+        for path in repo_files
+        if path == ".gitlab-ci.yml"
+        or (
+            path.startswith((".github/workflows/", ".gitlab/ci/"))
+            and path.endswith((".yml", ".yaml"))
+            and path.count("/") == 2
+        )
+    )
+    return {path: _load_yaml_mapping(root, path) for path in paths}
+
+
+def dvc_config(root: Traversable) -> dict[str, dict[str, str]] | None:
+    """``.dvc/config`` as ``{section: {key: value}}`` (``'remote "name"'`` sections)."""
+    text = _read_text(root, ".dvc/config")
+    if text is None:
+        return None
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    # DVC writes quoted section names: ['remote "local"'].
+    return {
+        section.strip("'").strip(): dict(parser.items(section)) for section in parser.sections()
+    }
+
+
+def gitignore(root: Traversable, repo_files: frozenset[str]) -> tuple[str, ...]:
+    """Ignore patterns of every ``.gitignore``, rewritten as root-anchored patterns.
+
+    A pattern from ``data/raw/.gitignore`` such as ``/file.csv`` becomes
+    ``/data/raw/file.csv``, so one matcher (``is_ignored``) serves them all.
+    """
+    patterns: list[str] = []
+    files = sorted((p for p in repo_files if p.rsplit("/", 1)[-1] == ".gitignore"), key=len)
+    for path in files:
+        text = _read_text(root, path)
+        if text is None:
+            continue
+        base = path[: -len(".gitignore")]
+        for raw in text.splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            patterns.append(_rebase(line, base))
+    return tuple(patterns)
+
+
+def _rebase(pattern: str, base: str) -> str:
+    if not base:
+        return pattern
+    negated = pattern.startswith("!")
+    body = pattern[1:] if negated else pattern
+    anchored = "/" in body.rstrip("/")
+    body = body.lstrip("/")
+    rebased = f"/{base}{body}" if anchored else f"/{base}**/{body}"
+    return ("!" if negated else "") + rebased
+
+
+def codeowners(root: Traversable) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """CODEOWNERS rules ``(pattern, owners)`` from the first location GitHub/GitLab read."""
+    for rel in _CODEOWNERS_PATHS:
+        text = _read_text(root, rel)
+        if text is None:
+            continue
+        rules = []
+        for raw in text.splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if not line or line.startswith("["):  # GitLab section headers
+                continue
+            pattern, *owners = line.split()
+            rules.append((pattern, tuple(owners)))
+        return tuple(rules)
+    return None
+
+
+def requirements(root: Traversable, repo_files: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Requirement lines of ``requirements*.txt`` files at the root or in ``requirements/``."""
+    found: dict[str, tuple[str, ...]] = {}
+    for path in sorted(repo_files):
+        name = path.rsplit("/", 1)[-1]
+        in_place = path.count("/") == 0 or path.startswith("requirements/")
+        if in_place and name.startswith("requirements") and name.endswith((".txt", ".in")):
+            text = _read_text(root, path) or ""
+            lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+            found[path] = tuple(line for line in lines if line and not line.startswith("-"))
+    return found
+
+
+def notebooks(root: Traversable, repo_files: frozenset[str]) -> dict[str, int | None]:
+    """For each ``.ipynb``: how many cells keep outputs or execution counts.
+
+    ``None`` when the notebook cannot be read as notebook JSON.
+    """
+    found: dict[str, int | None] = {}
+    for path in sorted(p for p in repo_files if p.endswith(".ipynb")):
+        found[path] = _dirty_cells(root, path)
+    return found
+
+
+def _dirty_cells(root: Traversable, rel: str) -> int | None:
+    try:
+        node = _file(root, rel)
+        data = node.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if len(data) > _MAX_NOTEBOOK_BYTES:
+        return 1  # only outputs make a notebook this large
+    try:
+        notebook = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        return None
+    return sum(
+        1
+        for cell in cells
+        if isinstance(cell, dict)
+        and (cell.get("outputs") or cell.get("execution_count") is not None)
+    )
+
+
+def python_modules(root: Traversable, repo_files: frozenset[str]) -> dict[str, ModuleInfo]:
+    """Imports, identifiers and short strings of every Python file, read with ``ast``.
+
+    Files that are too large or do not parse are left out: they are the user's
+    code to fix, not a reason for a check to crash.
+    """
+    found: dict[str, ModuleInfo] = {}
+    paths = sorted(p for p in repo_files if p.endswith(".py"))[:_MAX_PY_FILES]
+    for path in paths:
+        text = _read_text(root, path)
+        if text is None or len(text) > _MAX_PY_BYTES:
+            continue
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        found[path] = _module_info(path, tree)
+    return found
+
+
+def module_name(path: str) -> str:
+    """Dotted module name of a repo path: ``src/pkg/data/schema.py`` → ``pkg.data.schema``."""
+    parts = path.removesuffix(".py").split("/")
+    if parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
+    module = module_name(path)
+    is_package = path.endswith("__init__.py")
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    imports: set[str] = set()
+    names: set[str] = set()
+    strings: set[str] = set()
+    for node in _walk(tree):
+        if isinstance(node, ast.Import):
+            imports.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+                base = ".".join([*anchor, *([base] if base else [])])
+            if base:
+                imports.add(base)
+            imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.keyword) and node.arg:
+            names.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and len(node.value) <= _MAX_STRING_LEN
+        ):
+            strings.add(node.value)
+    return ModuleInfo(
+        module=module,
+        imports=frozenset(imports),
+        names=frozenset(names),
+        strings=frozenset(strings),
+    )
+
+
+def _walk(tree: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` without recursion, so deeply nested code cannot exhaust the stack."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def config_errors(
+    repo_files: frozenset[str],
+    pyproject: Mapping[str, Any],
+    copier_answers: Mapping[str, Any] | None,
+    dvc_pipeline: Mapping[str, Any] | None,
+    params: Mapping[str, Any] | None,
+    precommit_config: Mapping[str, Any] | None,
+    dvc_config: Mapping[str, Any] | None,
+    ci_configs: Mapping[str, Any],
+    notebooks: Mapping[str, int | None],
+) -> tuple[str, ...]:
+    """Configuration files that exist but did not parse to what their tools expect."""
+    expected = {
+        "pyproject.toml": pyproject or None,
+        ANSWERS_FILE: copier_answers,
+        "dvc.yaml": dvc_pipeline,
+        "params.yaml": params,
+        ".pre-commit-config.yaml": precommit_config,
+        ".dvc/config": dvc_config,
+        **ci_configs,
+        **notebooks,
+    }
+    return tuple(sorted(p for p, value in expected.items() if p in repo_files and value is None))
