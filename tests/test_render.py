@@ -29,6 +29,13 @@ def expected_files(stage: str, ci: str) -> set[str]:
     return files
 
 
+def without_commit(files: dict[str, bytes]) -> dict[str, bytes]:
+    """Drop the answers file's `_commit`: a dirty template gets a fresh commit per render."""
+    answers = files.get(".copier-answers.yml", b"")
+    kept = b"".join(line for line in answers.splitlines(True) if not line.startswith(b"_commit:"))
+    return {**files, ".copier-answers.yml": kept}
+
+
 def _gitlab_extras(stage: str) -> set[str]:
     path = EXPECTED / f"{stage}.gitlab.txt"
     return set(path.read_text().split()) if path.exists() else set()
@@ -87,7 +94,7 @@ def test_plain_copier_copy_gives_the_same_tree(
         vcs_ref="HEAD",
         quiet=True,
     )
-    assert tree(dest) == tree(rendered[stage, "github"])
+    assert without_commit(tree(dest)) == without_commit(tree(rendered[stage, "github"]))
 
 
 def test_answers_file_records_stage_and_source(rendered: dict[tuple[str, str], Path]) -> None:
