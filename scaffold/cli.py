@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from scaffold import __version__
 from scaffold._cli_check import add_check_parser
+from scaffold._cli_upgrade import add_upgrade_parsers
 from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
 from scaffold.new import create_repo, load_data_file, parse_data_pairs
 
@@ -66,6 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
     new.add_argument("--vcs-ref", metavar="REF", help="template git ref (default: latest tag)")
     new.add_argument("--no-git", action="store_true", help="do not create a git repository")
     new.set_defaults(handler=_run_new)
+    add_upgrade_parsers(sub)
     add_check_parser(sub)
     return parser
 

@@ -1,0 +1,486 @@
+"""Edit scenarios for testing and benchmarking upgrades (used by tests and benchmarks).
+
+A *profile* names the files of a template where users typically edit (README,
+dependency list, params, schema, a file the next stage extends, ...). Edits are
+small functions applied to a generated repo; each returns the *expectations*
+that must hold after an upgrade: the edit is still present, or the upgrade
+reported a conflict naming the file. The synthetic template below has a
+profile; the lead can add one for the real templates and reuse everything.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import copier
+
+# ---------------------------------------------------------------------------
+# A small three-stage template built on the fly (copier's own test pattern)
+# ---------------------------------------------------------------------------
+
+_COPIER_YML = """\
+_subdirectory: "templates/{{ stage }}"
+_templates_suffix: .jinja
+_answers_file: .copier-answers.yml
+project_name:
+  type: str
+  default: Demo project
+package_name:
+  type: str
+  default: demo
+stage:
+  type: str
+  default: a
+  choices: [a, b, c]
+"""
+
+_ANSWERS = "{{ _copier_answers | to_nice_yaml -}}\n"
+
+_STAGE_A = {
+    "README.md.jinja": """\
+        # {{ project_name }}
+
+        Describe your project here.
+
+        ## Stage
+        {% block readme_stage %}
+        Stage a: data only.
+        {% endblock %}
+        """,
+    "pyproject.toml.jinja": """\
+        [project]
+        name = "{{ package_name }}"
+        dependencies = [
+        {%- block dependencies %}
+            "pandas>=2",
+        {%- endblock %}
+            # Your own dependencies below
+        ]
+        """,
+    "params.yaml.jinja": """\
+        seed: 42
+        sample_rows: 1000
+        {% block params %}{% endblock %}
+        """,
+    "src/{{ package_name }}/schema.py.jinja": """\
+        \"\"\"The data contract.\"\"\"
+
+        COLUMNS = {
+            "id": "int",
+            "amount": "float",
+            # Your own columns below
+        }
+        """,
+    "src/{{ package_name }}/cli.py.jinja": """\
+        \"\"\"Command line.\"\"\"
+
+        COMMANDS = [
+        {%- block cli_commands %}
+            "ingest",
+            "validate",
+        {%- endblock %}
+        ]
+
+
+        def main() -> None:
+            print(COMMANDS)
+        """,
+    "src/{{ package_name }}/legacy.py": '"""Helpers kept for stage a only."""\n\nVALUE = 1\n',
+    "notebooks/explore.md": "# Exploration\n\nNotes about the data.\n",
+    "{{ _copier_conf.answers_file }}.jinja": _ANSWERS,
+}
+
+_STAGE_B = {
+    "README.md.jinja": """\
+        {% extends "templates/a/README.md.jinja" %}
+        {% block readme_stage %}
+        {{ super() }}
+        Stage b: models.
+        {% endblock %}
+        """,
+    "pyproject.toml.jinja": """\
+        {% extends "templates/a/pyproject.toml.jinja" %}
+        {% block dependencies %}{{ super() }}
+            "scikit-learn>=1.5",
+        {%- endblock %}
+        """,
+    "params.yaml.jinja": """\
+        {% extends "templates/a/params.yaml.jinja" %}
+        {% block params %}
+        train:
+          n_estimators: 100
+        {% endblock %}
+        """,
+    "src/{{ package_name }}/schema.py.jinja": (
+        '{% include "templates/a/src/{{ package_name }}/schema.py.jinja" %}'
+    ),
+    "src/{{ package_name }}/cli.py.jinja": """\
+        {% extends "templates/a/src/{{ package_name }}/cli.py.jinja" %}
+        {% block cli_commands %}{{ super() }}
+            "train",
+        {%- endblock %}
+        """,
+    # stage b renames legacy.py to compat.py and drops the notebook
+    "src/{{ package_name }}/compat.py": '"""Helpers kept for stage a only."""\n\nVALUE = 1\n',
+    "src/{{ package_name }}/train.py.jinja": (
+        '"""Train a model."""\n\n\ndef train() -> str:\n    return "model"\n'
+    ),
+    "{{ _copier_conf.answers_file }}.jinja": _ANSWERS,
+}
+
+_STAGE_C = {
+    **{
+        name: f'{{% include "templates/b/{name}" %}}'
+        for name in _STAGE_B
+        if name.endswith(".jinja")
+    },
+    "src/{{ package_name }}/compat.py": '"""Helpers kept for stage a only."""\n\nVALUE = 1\n',
+    "src/{{ package_name }}/cli.py.jinja": """\
+        {% extends "templates/b/src/{{ package_name }}/cli.py.jinja" %}
+        {% block cli_commands %}{{ super() }}
+            "serve",
+        {%- endblock %}
+        """,
+    "src/{{ package_name }}/serve.py.jinja": '"""Serve predictions."""\n',
+    "{{ _copier_conf.answers_file }}.jinja": _ANSWERS,
+}
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(cwd), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def _write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def build_synthetic_template(root: Path, *, stages: str = "abc", tag: str = "v1") -> Path:
+    """Write a three-stage template (a -> b -> c) into ``root``, commit and tag it."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "copier.yml").write_text(_COPIER_YML, encoding="utf-8")
+    for stage, files in zip("abc", (_STAGE_A, _STAGE_B, _STAGE_C), strict=True):
+        if stage in stages:
+            _write_tree(root / "templates" / stage, files)
+    _git(root, "init", "--quiet", "--initial-branch=main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "--quiet", "-m", "template v1")
+    if tag:
+        _git(root, "tag", tag)
+    return root
+
+
+def release_template(root: Path, files: dict[str, str], tag: str) -> None:
+    """Commit changed template files (paths relative to ``root``) and tag a release."""
+    _write_tree(root, files)
+    _git(root, "add", "-A")
+    _git(root, "commit", "--quiet", "-m", f"template {tag}")
+    _git(root, "tag", tag)
+
+
+def generate(template: Path | str, dest: Path, stage: str, vcs_ref: str | None = None) -> Path:
+    """Generate a repo at ``stage`` with default answers and commit it on ``main``."""
+    copier.run_copy(
+        str(Path(template).resolve()),
+        dest,
+        data={"stage": stage},
+        defaults=True,
+        quiet=True,
+        vcs_ref=vcs_ref,
+    )
+    _git(dest, "init", "--quiet", "--initial-branch=main")
+    _git(dest, "add", "-A")
+    _git(dest, "commit", "--quiet", "-m", "generated")
+    return dest
+
+
+def commit(repo: Path, message: str = "edit") -> None:
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "--quiet", "--allow-empty", "-m", message)
+
+
+# ---------------------------------------------------------------------------
+# Profiles and edits
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Where a template's users edit, by role (paths relative to the repo root)."""
+
+    package_dir: str
+    readme: str
+    pyproject: str
+    dependency_anchor: str
+    params: str
+    param_line: str
+    schema: str
+    schema_anchor: str
+    extended_file: str
+    deletable: tuple[str, ...]
+    renamable: tuple[str, ...]
+    later_stage_files: tuple[str, ...] = ()
+
+
+SYNTHETIC_PROFILE = Profile(
+    package_dir="src/demo",
+    readme="README.md",
+    pyproject="pyproject.toml",
+    dependency_anchor="# Your own dependencies below",
+    params="params.yaml",
+    param_line="sample_rows:",
+    schema="src/demo/schema.py",
+    schema_anchor="# Your own columns below",
+    extended_file="src/demo/cli.py",
+    deletable=("notebooks/explore.md", "src/demo/legacy.py", "src/demo/schema.py"),
+    renamable=("src/demo/legacy.py", "notebooks/explore.md", "src/demo/cli.py"),
+    later_stage_files=("src/demo/train.py", "src/demo/serve.py"),
+)
+
+
+def snapshot_template(source: Path, dest: Path) -> Path:
+    """Commit the current copier.yml and templates/ of ``source`` into a fresh git repo.
+
+    Upgrades need a template whose recorded commit exists; a working checkout
+    with uncommitted changes has none, so tests and benchmarks use a snapshot.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source / "copier.yml", dest / "copier.yml")
+    shutil.copytree(source / "templates", dest / "templates")
+    _git(dest, "init", "--quiet", "--initial-branch=main")
+    _git(dest, "add", "-A")
+    _git(dest, "commit", "--quiet", "-m", "template snapshot")
+    return dest
+
+
+def _stage_profile(stage: str, pkg: str = "my_ml_project") -> Profile:
+    """Where users of the real templates edit, for a repo at ``stage`` (default answers)."""
+    src = f"src/{pkg}"
+    later = {
+        "data-centric": (f"{src}/models/train.py", f"{src}/features/build.py"),
+        "model-centric": (f"{src}/serving/app.py", f"{src}/models/gate.py"),
+    }[stage]
+    return Profile(
+        package_dir=src,
+        readme="README.md",
+        pyproject="pyproject.toml",
+        dependency_anchor="# Your own dependencies below this line",
+        params="params.yaml",
+        param_line="rows:",
+        schema=f"{src}/data/schema.py",
+        schema_anchor="churned: Series[int]",
+        extended_file=f"{src}/cli.py",
+        deletable=(
+            "notebooks/01-exploration.ipynb",
+            "tests/data/test_report.py",
+            f"{src}/data/report.py",
+        ),
+        renamable=("notebooks/01-exploration.ipynb", f"{src}/data/report.py", f"{src}/config.py"),
+        later_stage_files=later,
+    )
+
+
+DATA_CENTRIC_PROFILE = _stage_profile("data-centric")
+MODEL_CENTRIC_PROFILE = _stage_profile("model-centric")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """After the upgrade ``path`` contains ``text`` (or is absent when ``absent``)."""
+
+    path: str
+    text: str = ""
+    absent: bool = False
+
+    def holds(self, read: Callable[[str], str | None]) -> bool:
+        content = read(self.path)
+        if self.absent:
+            return content is None
+        return content is not None and self.text in content
+
+
+@dataclass
+class Scenario:
+    """A named combination of edits and what each promises."""
+
+    name: str
+    edits: list[str] = field(default_factory=list)
+    expectations: list[Expectation] = field(default_factory=list)
+
+
+def _insert_after(path: Path, anchor: str, line: str) -> bool:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    for i, existing in enumerate(lines):
+        if anchor in existing:
+            indent = existing[: len(existing) - len(existing.lstrip())]
+            lines.insert(i + 1, f"{indent}{line}\n")
+            path.write_text("".join(lines), encoding="utf-8")
+            return True
+    return False
+
+
+Edit = Callable[[Path, Profile, random.Random, str], list[Expectation]]
+
+
+def add_module(repo: Path, p: Profile, rng: random.Random, tag: str) -> list[Expectation]:
+    rel = f"{p.package_dir}/user_{tag}.py"
+    text = f'"""User module {tag}."""\n\nANSWER = {rng.randint(1, 999)}\n'
+    (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+    (repo / rel).write_text(text, encoding="utf-8")
+    return [Expectation(rel, text)]
+
+
+def add_dependency(repo: Path, p: Profile, rng: random.Random, tag: str) -> list[Expectation]:
+    line = f'"userdep-{tag}>={rng.randint(1, 9)}",'
+    if not _insert_after(repo / p.pyproject, p.dependency_anchor, line):
+        return []
+    return [Expectation(p.pyproject, line)]
+
+
+def change_param(repo: Path, p: Profile, rng: random.Random, tag: str) -> list[Expectation]:
+    path = repo / p.params
+    value = f"{p.param_line} {rng.randint(2000, 99999)}"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(p.param_line):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines[i] = f"{indent}{value}\n"
+            path.write_text("".join(lines), encoding="utf-8")
+            return [Expectation(p.params, value)]
+    return []
+
+
+def add_schema_column(repo: Path, p: Profile, rng: random.Random, tag: str) -> list[Expectation]:
+    line = f'"user_col_{tag}": "{rng.choice(["int", "float", "str"])}",'
+    if not (repo / p.schema).exists() or not _insert_after(repo / p.schema, p.schema_anchor, line):
+        return []
+    return [Expectation(p.schema, line)]
+
+
+def edit_readme(repo: Path, p: Profile, rng: random.Random, tag: str) -> list[Expectation]:
+    path = repo / p.readme
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    sentence = f"Our team note {tag}: churn is measured weekly ({rng.randint(1, 99)}).\n"
+    # prose goes after the title paragraph, where people write about their project
+    lines.insert(min(2, len(lines)), sentence)
+    path.write_text("".join(lines), encoding="utf-8")
+    return [Expectation(p.readme, sentence.strip())]
+
+
+def delete_generated(repo: Path, p: Profile, rng: random.Random, tag: str) -> list[Expectation]:
+    candidates = [c for c in p.deletable if (repo / c).exists()]
+    if not candidates:
+        return []
+    rel = rng.choice(candidates)
+    (repo / rel).unlink()
+    return [Expectation(rel, absent=True)]
+
+
+def rename_file(repo: Path, p: Profile, rng: random.Random, tag: str) -> list[Expectation]:
+    candidates = [c for c in p.renamable if (repo / c).exists()]
+    if not candidates:
+        return []
+    rel = rng.choice(candidates)
+    src = repo / rel
+    new_rel = f"{Path(rel).parent.as_posix()}/renamed_{tag}_{src.name}".lstrip("./")
+    text = src.read_text(encoding="utf-8") + f"# moved by the team {tag}\n"
+    (repo / new_rel).write_text(text, encoding="utf-8")
+    src.unlink()
+    return [Expectation(new_rel, text)]
+
+
+def edit_extended_file(repo: Path, p: Profile, rng: random.Random, tag: str) -> list[Expectation]:
+    path = repo / p.extended_file
+    if not path.exists():
+        return []
+    addition = f"\n\ndef user_helper_{tag}() -> int:\n    return {rng.randint(1, 99)}\n"
+    path.write_text(path.read_text(encoding="utf-8") + addition, encoding="utf-8")
+    return [Expectation(p.extended_file, f"def user_helper_{tag}()")]
+
+
+def edit_generated_file_the_stage_drops(
+    repo: Path, p: Profile, rng: random.Random, tag: str
+) -> list[Expectation]:
+    candidates = [c for c in p.deletable if (repo / c).exists()]
+    if not candidates:
+        return []
+    rel = rng.choice(candidates)
+    line = f"# team edit {tag}\n"
+    with (repo / rel).open("a", encoding="utf-8") as fh:
+        fh.write(line)
+    return [Expectation(rel, line.strip())]
+
+
+def write_file_a_later_stage_brings(
+    repo: Path, p: Profile, rng: random.Random, tag: str
+) -> list[Expectation]:
+    """The team wrote its own ``train.py`` before upgrading: a both-added conflict."""
+    candidates = [c for c in p.later_stage_files if not (repo / c).exists()]
+    if not candidates:
+        return []
+    rel = candidates[0]
+    text = f'"""Our own version, written before the upgrade ({tag})."""\n'
+    (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+    (repo / rel).write_text(text, encoding="utf-8")
+    return [Expectation(rel, text.strip())]
+
+
+EDITS: dict[str, Edit] = {
+    "add_module": add_module,
+    "add_dependency": add_dependency,
+    "change_param": change_param,
+    "add_schema_column": add_schema_column,
+    "edit_readme": edit_readme,
+    "delete_generated": delete_generated,
+    "rename_file": rename_file,
+    "edit_extended_file": edit_extended_file,
+    "edit_dropped_file": edit_generated_file_the_stage_drops,
+    "write_later_stage_file": write_file_a_later_stage_brings,
+}
+
+STANDARD_SCENARIOS: tuple[tuple[str, ...], ...] = (
+    *((name,) for name in EDITS),
+    ("add_dependency", "change_param", "add_schema_column", "edit_readme"),
+    ("add_module", "edit_extended_file", "rename_file"),
+    ("delete_generated", "edit_dropped_file"),
+    tuple(EDITS),
+)
+
+
+def apply_scenario(repo: Path, profile: Profile, edits: tuple[str, ...], seed: int) -> Scenario:
+    """Apply the named edits in order; the expectations skip edits that had no target."""
+    rng = random.Random(seed)
+    scenario = Scenario(name="+".join(edits) + f"@{seed}")
+    for i, name in enumerate(edits):
+        expectations = EDITS[name](repo, profile, rng, f"{seed}_{i}")
+        if expectations:
+            scenario.edits.append(name)
+            # a later edit may undo what an earlier one promised (delete or rename
+            # after an edit): keep only promises about files still in that state
+            scenario.expectations = [
+                e
+                for e in scenario.expectations
+                if not any(x.path == e.path for x in expectations)
+                and (repo / e.path).exists() != e.absent
+            ]
+            scenario.expectations += expectations
+    return scenario
+
+
+def random_scenario_edits(rng: random.Random) -> tuple[str, ...]:
+    """A random non-empty combination of 1-5 edits (repeats allowed)."""
+    return tuple(rng.choice(list(EDITS)) for _ in range(rng.randint(1, 5)))

@@ -1,0 +1,589 @@
+"""Grow a repo to a later stage (``upgrade_stage``) or a newer template (``update_template``).
+
+Copier's update is the merge engine, but alone it is not safe enough: it exits 0
+when it leaves conflicts, deletes files that only the old stage had even when
+the user edited them, and works in the user's checkout. Here every update runs
+in a throw-away clone of the user's repository; the result is published as one
+commit on a new branch with a single ``git fetch`` at the very end. The user's
+branch, index and working tree are never written, so an interrupted run (Ctrl-C,
+SIGTERM, kill -9) leaves them exactly as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import copier
+import yaml
+from packaging.version import InvalidVersion, Version
+
+from scaffold._git import (
+    GitError,
+    commit_all,
+    git,
+    git_ok,
+    git_path,
+    identity_env,
+    rev_parse,
+    status_lines,
+    toplevel,
+    tree_files,
+)
+from scaffold._report import StepReport, UpgradeReport
+from scaffold._template import Template, resolve_source
+from scaffold.errors import ScaffoldError, UserError
+
+__all__ = ["UpgradeError", "UpgradeReport", "update_template", "upgrade_stage"]
+
+ANSWERS_FILE = ".copier-answers.yml"
+SCRATCH_PREFIX = "scaffold-upgrade-"
+_IN_PROGRESS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply")
+_MARKERS = (b"<<<<<<< ", b">>>>>>> ")
+
+
+class UpgradeError(ScaffoldError):
+    """Copier failed while updating the scratch clone; the user's repo is unchanged."""
+
+
+@dataclass(frozen=True)
+class _Project:
+    """Facts about the user's repo gathered by the preflight (all read-only)."""
+
+    path: Path
+    top: Path
+    rel: str
+    head: str
+    branch: str | None
+    answers: dict[str, Any]
+    stage: str
+    source: str
+    recorded_commit: str
+    template: Template
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def upgrade_stage(
+    path: Path | str = ".",
+    to: str | None = None,
+    *,
+    dry_run: bool = False,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+) -> UpgradeReport:
+    """Move the repo at ``path`` to the next stage, or through each stage up to ``to``.
+
+    The result is one commit on branch ``scaffold/upgrade-to-<stage>``; the
+    user's branch and working tree are untouched. Conflicts do not raise: the
+    branch is committed with the conflict markers and the report's ``status`` is
+    ``"conflict"`` (exit code 3). With ``dry_run`` nothing is created at all and
+    ``report.diff`` holds the changes. Preflight failures raise ``UserError``.
+    """
+    project = _preflight(Path(path), template)
+    stages = project.template.stages
+    current = project.stage
+    if to is None:
+        if stages.index(current) == len(stages) - 1:
+            raise UserError(f"already at the last stage ({current}); nothing to upgrade")
+        to = stages[stages.index(current) + 1]
+    if to not in stages:
+        raise UserError(f"unknown stage {to!r}; choose one of: {', '.join(stages)}")
+    if to == current:
+        raise UserError(f"already at stage {current}; nothing to upgrade")
+    if stages.index(to) < stages.index(current):
+        raise UserError(f"cannot downgrade from {current} to {to}; stages only move forward")
+    path_stages = list(stages[stages.index(current) + 1 : stages.index(to) + 1])
+    ref, target_commit = _target_ref(project.source, vcs_ref)
+    _check_not_older(project, ref, target_commit)
+    branches = [f"scaffold/upgrade-to-{stage}" for stage in path_stages]
+    if not dry_run:
+        _check_branches_free(project, branches)
+    steps = [
+        ({"stage": stage}, stage, branch)
+        for stage, branch in zip(path_stages, branches, strict=True)
+    ]
+    return _run(project, "upgrade", steps, ref, target_commit, dry_run)
+
+
+def update_template(
+    path: Path | str = ".",
+    *,
+    dry_run: bool = False,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+) -> UpgradeReport:
+    """Update the repo at ``path`` to a newer version of its template, same stage.
+
+    Same safety as :func:`upgrade_stage`; the branch is ``scaffold/update-to-<version>``.
+    """
+    project = _preflight(Path(path), template)
+    ref, target_commit = _target_ref(project.source, vcs_ref)
+    _check_not_older(project, ref, target_commit)
+    recorded = (
+        rev_parse(project.source, project.recorded_commit) if _is_local(project.source) else None
+    )
+    if recorded is not None and recorded == target_commit:
+        version = _describe(project.source, target_commit)
+        return UpgradeReport(
+            command="update",
+            path=str(project.path),
+            status="up-to-date",
+            from_stage=project.stage,
+            to_stage=project.stage,
+            from_version=project.recorded_commit,
+            to_version=version,
+        )
+    version = _describe(project.source, target_commit) if target_commit else ref
+    branch = "scaffold/update-to-" + re.sub(r"[^A-Za-z0-9._-]+", "-", version).strip("-.")
+    if not dry_run:
+        _check_branches_free(project, [branch])
+    return _run(project, "update", [({}, project.stage, branch)], ref, target_commit, dry_run)
+
+
+# ---------------------------------------------------------------------------
+# Preflight: read-only checks, each failure one line
+# ---------------------------------------------------------------------------
+
+
+def _preflight(path: Path, template: str | None) -> _Project:
+    path = path.expanduser()
+    if not path.is_dir():
+        raise UserError(f"not a directory: {path}")
+    path = path.resolve()
+    top = toplevel(path)
+    if top is None:
+        raise UserError(f"not a git repository: {path} (run: git init && git add -A && git commit)")
+    head = rev_parse(top, "HEAD")
+    if head is None:
+        raise UserError(f"the repository at {top} has no commits yet; commit your files first")
+    for name in _IN_PROGRESS:
+        if git_path(top, name).exists():
+            what = "a merge" if name == "MERGE_HEAD" else "a rebase, cherry-pick or revert"
+            raise UserError(f"{what} is in progress in {top}; finish or abort it first")
+    dirty = status_lines(top)
+    if dirty:
+        raise UserError(
+            f"the working tree has uncommitted changes or untracked files ({len(dirty)}, "
+            f"e.g. {dirty[0][3:]}); commit or remove them first"
+        )
+    answers = _read_answers(path)
+    source = _template_source(path, answers, template)
+    tmpl = Template(source)
+    if not tmpl.stages:
+        raise UserError(f"the template at {source} declares no stage choices in copier.yml")
+    stage = answers["stage"]
+    if stage not in tmpl.stages:
+        raise UserError(
+            f"unknown stage {stage!r} in {ANSWERS_FILE}; "
+            f"the template knows: {', '.join(tmpl.stages)}"
+        )
+    branch = git(top, "symbolic-ref", "--quiet", "--short", "HEAD", check=False) or None
+    rel = path.relative_to(top).as_posix()
+    return _Project(
+        path=path,
+        top=top,
+        rel="" if rel == "." else rel,
+        head=head,
+        branch=branch,
+        answers=answers,
+        stage=stage,
+        source=source,
+        recorded_commit=str(answers["_commit"]),
+        template=tmpl,
+    )
+
+
+def _read_answers(path: Path) -> dict[str, Any]:
+    answers_path = path / ANSWERS_FILE
+    if not answers_path.is_file():
+        raise UserError(f"no {ANSWERS_FILE} in {path}: this repo was not generated by the template")
+    try:
+        answers = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" (line {line + 1})" if line is not None else ""
+        raise UserError(f"{ANSWERS_FILE} is not valid YAML{where}; restore it from git") from None
+    if not isinstance(answers, dict):
+        raise UserError(f"{ANSWERS_FILE} is corrupt: expected a mapping of answers")
+    for key in ("_src_path", "_commit", "stage"):
+        value = answers.get(key)
+        if not isinstance(value, str | int | float) or not str(value).strip():
+            raise UserError(f"{ANSWERS_FILE} is corrupt: missing or empty {key!r}")
+    answers["stage"] = str(answers["stage"])
+    return answers
+
+
+def _is_local(source: str) -> bool:
+    return Path(source).is_absolute() and Path(source).exists()
+
+
+def _template_source(path: Path, answers: dict[str, Any], template: str | None) -> str:
+    if template is not None:
+        source = resolve_source(template)
+    else:
+        recorded = str(answers["_src_path"])
+        candidate = recorded
+        if not re.match(r"^(gh:|gl:|git\+|https?://|ssh://|git@|file://)", recorded):
+            # A relative path is read from the project directory, not the cwd,
+            # and is written back as an absolute path by the upgrade.
+            candidate = str((path / Path(recorded).expanduser()).resolve())
+            if not Path(candidate).exists():
+                raise UserError(
+                    f"template source recorded in {ANSWERS_FILE} not found: {recorded}; "
+                    "pass --template PATH_OR_URL"
+                )
+        source = resolve_source(candidate)
+    if _is_local(source) and toplevel(Path(source)) != Path(source).resolve():
+        raise UserError(
+            f"template source {source} is not the root of a git repository; "
+            "updates need the template's git history"
+        )
+    return source
+
+
+def _target_ref(source: str, vcs_ref: str | None) -> tuple[str, str | None]:
+    """The ref copier should render and its commit id (None for remote templates).
+
+    Like copier: the newest PEP 440 release tag, or HEAD when there is none.
+    """
+    if not _is_local(source):
+        return vcs_ref or "", None  # remote: copier picks its default (latest tag or HEAD)
+    if vcs_ref is None:
+        vcs_ref = "HEAD"
+        versions: list[tuple[Version, str]] = []
+        for tag in git(source, "tag", "--list").splitlines():
+            with contextlib.suppress(InvalidVersion):
+                version = Version(tag)
+                if not version.is_prerelease:
+                    versions.append((version, tag))
+        if versions:
+            vcs_ref = max(versions)[1]
+    commit = rev_parse(source, vcs_ref)
+    if commit is None:
+        raise UserError(f"template ref {vcs_ref!r} not found in {source}")
+    return vcs_ref, commit
+
+
+def _check_not_older(project: _Project, ref: str, target_commit: str | None) -> None:
+    if target_commit is None:
+        return  # remote template: copier refuses downgrades itself
+    recorded = rev_parse(project.source, project.recorded_commit)
+    if recorded is None:
+        raise UserError(
+            f"the template version this repo records ({project.recorded_commit}) is not in "
+            f"{project.source}; fetch the template's history or pass --template"
+        )
+    if not git_ok(project.source, "merge-base", "--is-ancestor", recorded, target_commit):
+        raise UserError(
+            f"the template at {ref} is older than the version this repo was generated from "
+            f"({project.recorded_commit}); update the template checkout first"
+        )
+
+
+def _check_branches_free(project: _Project, branches: list[str]) -> None:
+    for branch in branches:
+        if rev_parse(project.top, f"refs/heads/{branch}") is not None:
+            raise UserError(
+                f"branch {branch} already exists (an earlier run); merge it, or delete it "
+                f"with: git branch -D {branch}"
+            )
+
+
+def _describe(source: str, commit: str | None) -> str:
+    if commit is None:
+        return "latest"
+    return git(source, "describe", "--tags", "--always", commit)
+
+
+# ---------------------------------------------------------------------------
+# The work, in a scratch clone
+# ---------------------------------------------------------------------------
+
+
+def _run(
+    project: _Project,
+    command: str,
+    steps: list[tuple[dict[str, str], str, str]],
+    ref: str,
+    target_commit: str | None,
+    dry_run: bool,
+) -> UpgradeReport:
+    _remove_stale_scratch()
+    to_version = _describe(project.source, target_commit) if target_commit else ref or "latest"
+    report = UpgradeReport(
+        command=command,  # type: ignore[arg-type]
+        path=str(project.path),
+        status="ok",
+        from_stage=project.stage,
+        to_stage=steps[-1][1],
+        from_version=project.recorded_commit,
+        to_version=to_version,
+        base_branch=project.branch,
+    )
+    env = identity_env(project.top)
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as tmp:
+        work = Path(tmp) / "repo"
+        git(tmp, "clone", "--quiet", "--shared", "--no-checkout", str(project.top), str(work))
+        git(work, "checkout", "--quiet", "--detach", project.head)
+        work_project = work / project.rel if project.rel else work
+        _pin_source(work_project, project, env)
+        branch = steps[-1][2]
+        for data, stage, step_branch in steps:
+            step = _update_once(work, work_project, project, data, ref, Path(tmp), env)
+            step.to_stage = stage
+            report.steps.append(step)
+            branch = step_branch
+            if step.conflicted:
+                report.status = "conflict"
+                break
+        if dry_run:
+            report.diff = git(work, "diff", "--no-color", "--no-renames", project.head, "HEAD")
+            report.status = "dry-run"
+            report.branch = None
+            return report
+        tree = git(work, "rev-parse", "HEAD^{tree}")
+        commit = git(
+            work, "commit-tree", tree, "-p", project.head, "-m", report.commit_message(), env=env
+        )
+        git(work, "update-ref", "refs/heads/scaffold-result", commit)
+        # The one write to the user's repository: create the branch (refuses to overwrite).
+        git(
+            project.top,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            str(work),
+            f"refs/heads/scaffold-result:refs/heads/{branch}",
+        )
+        report.branch = branch
+        report.commit = commit
+    return report
+
+
+def _pin_source(work_project: Path, project: _Project, env: dict[str, str]) -> None:
+    """Record the absolute template source in the scratch answers file when it differs.
+
+    Copier reads the source from the answers file; a relative path (or a
+    ``--template`` override) is replaced there so copier and later updates find it.
+    """
+    if str(project.answers["_src_path"]) == project.source:
+        return
+    answers_path = work_project / ANSWERS_FILE
+    text = answers_path.read_text(encoding="utf-8")
+    quoted = yaml.safe_dump(project.source, default_style='"').strip().removesuffix("...").strip()
+    text, count = re.subn(r"(?m)^_src_path:.*$", f"_src_path: {quoted}", text, count=1)
+    if count != 1:
+        raise UserError(f"{ANSWERS_FILE} is corrupt: cannot find the _src_path line")
+    answers_path.write_text(text, encoding="utf-8")
+    commit_all(work_project, "scaffold: record the absolute template source", env)
+
+
+def _update_once(
+    work: Path,
+    work_project: Path,
+    project: _Project,
+    data: dict[str, str],
+    ref: str,
+    tmp: Path,
+    env: dict[str, str],
+) -> StepReport:
+    """One copier update in the scratch clone, checked and committed there."""
+    before = git(work, "rev-parse", "HEAD")
+    old_answers = yaml.safe_load((work_project / ANSWERS_FILE).read_text(encoding="utf-8"))
+    old_version = str(old_answers["_commit"])
+    old_stage = str(old_answers["stage"])
+    try:
+        with _quiet_copier(env):
+            copier.run_update(
+                work_project,
+                data=data,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                conflict="inline",
+                vcs_ref=ref or None,
+                skip_tasks=True,
+            )
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UpgradeError(
+            f"copier update failed: {message}; your repository is unchanged"
+        ) from exc
+    new_answers = yaml.safe_load((work_project / ANSWERS_FILE).read_text(encoding="utf-8"))
+    step = StepReport(
+        from_stage=old_stage,
+        to_stage=str(new_answers.get("stage", old_stage)),
+        from_version=old_version,
+        to_version=str(new_answers.get("_commit", "")),
+    )
+    prefix = f"{project.rel}/" if project.rel else ""
+
+    unmerged = {line.split("\t", 1)[1] for line in git(work, "ls-files", "-u").splitlines() if line}
+    rejects = {
+        line[3:].strip('"')
+        for line in status_lines(work, "--ignored")
+        if line.startswith(("?? ", "!! ")) and line.endswith(".rej")
+    }
+    git(work, "add", "-A")
+    changes = _name_status(work, before)
+    conflicted = set(unmerged) | {path.removesuffix(".rej") for path in rejects}
+    for path, status in changes.items():
+        if status != "D" and path not in conflicted and _has_new_markers(work, before, path):
+            conflicted.add(path)
+
+    deleted = [path for path, status in changes.items() if status == "D"]
+    old_render = _render(project, old_answers, old_version, tmp / "old") if deleted else None
+    kept: list[str] = []
+    removed: list[str] = []
+    if deleted:
+        before_blobs = tree_files(work, before, deleted)
+        for path in deleted:
+            rel_path = path.removeprefix(prefix)
+            generated = old_render / rel_path if old_render else None
+            if (
+                generated is not None
+                and generated.is_file()
+                and git(work, "hash-object", str(generated)) == before_blobs.get(path)
+            ):
+                removed.append(path)
+            else:
+                git(work, "checkout", before, "--", path)
+                kept.append(path)
+    if kept:
+        git(work, "add", "-A")
+
+    commit_all(work, f"scaffold: {step.from_stage} -> {step.to_stage}", env)
+    after = _name_status(work, before)
+    answers_rel = f"{prefix}{ANSWERS_FILE}"
+    rel = lambda paths: sorted(p.removeprefix(prefix) for p in paths if p != answers_rel)  # noqa: E731
+    step.added = rel(p for p, s in after.items() if s == "A" and p not in conflicted)
+    step.merged = rel(p for p, s in after.items() if s == "M" and p not in conflicted)
+    step.conflicted = rel(conflicted)
+    step.kept = rel(kept)
+    step.removed = rel(removed)
+    step.not_recreated = _not_recreated(
+        work, work_project, before, old_answers, old_version, project, tmp, old_render, prefix
+    )
+    return step
+
+
+def _not_recreated(
+    work: Path,
+    work_project: Path,
+    before: str,
+    old_answers: dict[str, Any],
+    old_version: str,
+    project: _Project,
+    tmp: Path,
+    old_render: Path | None,
+    prefix: str,
+) -> list[str]:
+    """Generated files the user had deleted that the template still renders (left out)."""
+    old_render = old_render or _render(project, old_answers, old_version, tmp / "old")
+    generated = {p.relative_to(old_render).as_posix() for p in old_render.rglob("*") if p.is_file()}
+    present = {p.removeprefix(prefix) for p in tree_files(work, before)}
+    now = {p.removeprefix(prefix) for p in tree_files(work, "HEAD")}
+    missing = {p for p in generated - present if p != ANSWERS_FILE and p not in now}
+    shutil.rmtree(old_render, ignore_errors=True)
+    if not missing:
+        return []
+    new_answers = yaml.safe_load((work_project / ANSWERS_FILE).read_text(encoding="utf-8"))
+    new_render = _render(project, new_answers, str(new_answers["_commit"]), tmp / "new")
+    still_rendered = sorted(p for p in missing if (new_render / p).is_file())
+    shutil.rmtree(new_render, ignore_errors=True)
+    return still_rendered
+
+
+def _render(project: _Project, answers: dict[str, Any], version: str, dest: Path) -> Path:
+    """Render the template as it generated the repo: the old answers at the old commit."""
+    shutil.rmtree(dest, ignore_errors=True)
+    data = {k: v for k, v in answers.items() if not str(k).startswith("_")}
+    with _quiet_copier(identity_env(project.top)):
+        copier.run_copy(
+            project.source,
+            dest,
+            data=data,
+            vcs_ref=version,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            skip_tasks=True,
+        )
+    return dest
+
+
+@contextlib.contextmanager
+def _quiet_copier(env: dict[str, str]) -> Iterator[None]:
+    """Run copier with the user's git identity, its chatter on stderr and warnings muted.
+
+    Copier commits in its own temporary repos; without an identity (a fresh CI
+    machine) those commits would fail. stdout stays clean for ``--json``.
+    """
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _name_status(work: Path, base: str) -> dict[str, str]:
+    out = git(work, "diff", "--cached", "--name-status", "--no-renames", "-z", base)
+    fields = [f for f in out.split("\0") if f]
+    return {fields[i + 1]: fields[i][0] for i in range(0, len(fields) - 1, 2)}
+
+
+def _has_new_markers(work: Path, before: str, path: str) -> bool:
+    """True when the file has more conflict-marker lines than before the update."""
+    try:
+        new = (work / path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        return False
+    count_new = sum(line.startswith(_MARKERS) for line in new.splitlines())
+    if count_new == 0:
+        return False
+    try:
+        old = git(work, "show", f"{before}:{path}").encode()
+    except GitError:
+        old = b""
+    return count_new > sum(line.startswith(_MARKERS) for line in old.splitlines())
+
+
+def _remove_stale_scratch() -> None:
+    """Delete scratch clones left in the temp dir by runs that were killed (kill -9)."""
+    for stale in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        match = re.match(rf"{SCRATCH_PREFIX}(\d+)-", stale.name)
+        if match and not _pid_alive(int(match.group(1))):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
