@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from scaffold import __version__
 from scaffold._cli_check import add_check_parser
 from scaffold._cli_upgrade import add_upgrade_parsers
+from scaffold.adopt import adopt_repo
 from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
 from scaffold.new import create_repo, load_data_file, parse_data_pairs
 
@@ -68,8 +69,58 @@ def _build_parser() -> argparse.ArgumentParser:
     new.add_argument("--no-git", action="store_true", help="do not create a git repository")
     new.set_defaults(handler=_run_new)
     add_upgrade_parsers(sub)
+    _add_adopt_parser(sub)
     add_check_parser(sub)
     return parser
+
+
+ADOPT_EXAMPLES = """\
+examples:
+  scaffold adopt . --stage data-centric
+  scaffold adopt path/to/repo --stage data-centric --data package_name=churn --dry-run
+  scaffold adopt . --stage data-centric --json
+
+Answers are inferred from the repo (pyproject.toml, setup.cfg or setup.py, the
+package directory, the CI files); --data and --data-file override them. Files
+the repo already has always win: they are reported as kept, never overwritten.
+"""
+
+
+def _add_adopt_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    adopt = sub.add_parser(
+        "adopt",
+        help="bring an existing repo under management (on a new branch)",
+        description="Merge a stage of the template into a repo that was not generated from "
+        "it, without overwriting any file, as one commit on branch scaffold/adopt-<stage>.",
+        epilog=ADOPT_EXAMPLES + "\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    adopt.add_argument("path", metavar="PATH", help="the repository to adopt")
+    adopt.add_argument("--stage", required=True, help="stage to adopt, e.g. data-centric")
+    adopt.add_argument(
+        "--data", "-d", action="append", default=[], metavar="KEY=VALUE", help="answer a question"
+    )
+    adopt.add_argument("--data-file", metavar="FILE", help="YAML file of question: answer pairs")
+    adopt.add_argument("--template", metavar="SRC", help="template path or git URL")
+    adopt.add_argument("--vcs-ref", metavar="REF", help="template git ref (default: latest tag)")
+    adopt.add_argument("--dry-run", action="store_true", help="report what would happen only")
+    adopt.add_argument("--json", action="store_true", help="print the report as JSON")
+    adopt.set_defaults(handler=_run_adopt)
+
+
+def _run_adopt(args: argparse.Namespace) -> int:
+    data = load_data_file(args.data_file) if args.data_file else {}
+    data.update(parse_data_pairs(args.data))
+    report = adopt_repo(
+        args.path,
+        args.stage,
+        data=data,
+        template=args.template,
+        vcs_ref=args.vcs_ref,
+        dry_run=args.dry_run,
+    )
+    print(report.to_json() if args.json else report.to_text(), end="")
+    return report.exit_code
 
 
 def _run_new(args: argparse.Namespace) -> int:

@@ -81,7 +81,7 @@ def create_repo(
     tpl.check_stage(stage)
     answers = dict(data or {})
     answers["stage"] = stage
-    _reject_unknown_questions(tpl, answers)
+    reject_unknown_questions(tpl, answers)
 
     target = Path(dest).expanduser().absolute()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -137,7 +137,8 @@ def _render(
             raise UserError(_first_line(exc)) from exc
 
 
-def _reject_unknown_questions(tpl: Template, answers: Mapping[str, Any]) -> None:
+def reject_unknown_questions(tpl: Template, answers: Mapping[str, Any]) -> None:
+    """Refuse answers to questions the template does not ask (likely typos)."""
     questions = {k for k in tpl.config if not k.startswith("_")}
     if not questions:
         return
