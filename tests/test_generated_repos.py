@@ -102,3 +102,29 @@ def test_git_is_clean_after_generation(repo: Generated) -> None:
         ["git", "log", "--format=%s"], cwd=repo.path, capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert first[-1].startswith("Create ")
+
+
+MLFLOW_PROBE = """
+import mlflow
+from mlflow import MlflowClient
+
+mlflow.set_tracking_uri("sqlite:///mlflow.db")
+client = MlflowClient()
+runs = client.search_runs(experiment_ids=[e.experiment_id for e in client.search_experiments()])
+models = client.search_registered_models()
+print(len(runs), len(models), sum(len(m.latest_versions or []) for m in models))
+"""
+
+
+def test_model_pipeline_leaves_metrics_a_run_and_a_registered_model(repo: Generated) -> None:
+    if STAGES.index(repo.stage) < STAGES.index("model-centric"):
+        pytest.skip("model development starts at model-centric")
+    repo.run("dvc", "repro", timeout=1800)
+    metrics = repo.run("dvc", "metrics", "show").stdout
+    assert "roc_auc" in metrics
+    repo.run("dvc", "plots", "show", "-o", str(repo.path / ".." / "plots"))
+    runs, models, versions = map(int, repo.run("python", "-c", MLFLOW_PROBE).stdout.split())
+    assert runs >= 1
+    assert models >= 1
+    assert versions >= 1
+    assert (repo.path / "reports" / "model_card.md").is_file()
