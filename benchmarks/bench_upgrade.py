@@ -59,7 +59,7 @@ def time_runs(repo: Path, to_stage: str, runs: int, work: Path) -> tuple[float, 
                 cmd = [
                     *env_py,
                     "-m",
-                    "scaffold._cli_upgrade",
+                    "scaffold",
                     "upgrade",
                     str(clone),
                     "--to",

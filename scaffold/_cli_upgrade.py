@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from scaffold.errors import EXIT_INTERRUPTED, ScaffoldError
 from scaffold.upgrade import UpgradeReport, update_template, upgrade_stage
 
 UPGRADE_EXAMPLES = """\
@@ -122,22 +120,3 @@ def run_update(args: argparse.Namespace) -> int:
             args.path, dry_run=args.dry_run, template=args.template, vcs_ref=args.vcs_ref
         )
     return _emit(report, args.json)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m scaffold._cli_upgrade``), like ``scaffold.cli``."""
-    parser = argparse.ArgumentParser(prog="scaffold")
-    add_upgrade_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except ScaffoldError as exc:
-        print(f"scaffold: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("scaffold: interrupted; your branch and working tree are unchanged", file=sys.stderr)
-        return EXIT_INTERRUPTED
-
-
-if __name__ == "__main__":
-    sys.exit(main())

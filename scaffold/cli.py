@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scaffold: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("scaffold: interrupted", file=sys.stderr)
+        print("scaffold: interrupted; nothing on disk was changed", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from scaffold import _upgrade_scenarios as sc
-from scaffold._cli_upgrade import main as cli
+from scaffold.cli import main as cli
 from scaffold.errors import EXIT_CONFLICT, EXIT_OK, EXIT_USER_ERROR, UserError
 from scaffold.upgrade import update_template, upgrade_stage
 
@@ -396,7 +396,7 @@ def test_template_older_than_the_repo_is_refused(versioned_template: Path, tmp_p
 _DRIVER = textwrap.dedent("""\
     import sys, time
     import scaffold.upgrade as up
-    from scaffold._cli_upgrade import main
+    from scaffold.cli import main
     stop_at, calls, real = int(sys.argv[1]), [0], up.git
     def counting_git(*args, **kwargs):
         calls[0] += 1
@@ -458,7 +458,7 @@ def test_interrupted_upgrade_leaves_the_repo_untouched(
 def test_timed_sigkill_leaves_the_users_branch_untouched(repo: Path, delay: float) -> None:
     before = snapshot(repo)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scaffold._cli_upgrade", "upgrade", str(repo), "--to", "c"],
+        [sys.executable, "-m", "scaffold", "upgrade", str(repo), "--to", "c"],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
