@@ -29,12 +29,11 @@ from copier.errors import CopierError
 from scaffold._git import (
     commit_all,
     git,
-    git_path,
     identity_env,
     rev_parse,
-    status_lines,
     toplevel,
 )
+from scaffold._preflight import clean_repository
 from scaffold._template import Template, resolve_source
 from scaffold.errors import EXIT_OK, UserError
 from scaffold.new import reject_unknown_questions
@@ -159,30 +158,12 @@ def adopt_repo(
 
 
 def _preflight(path: Path) -> tuple[Path, str, str | None, Path]:
-    path = path.expanduser()
-    if not path.is_dir():
-        raise UserError(f"not a directory: {path}")
-    path = path.resolve()
-    top = toplevel(path)
-    if top is None:
-        raise UserError(f"not a git repository: {path} (run: git init && git add -A && git commit)")
-    head = rev_parse(top, "HEAD")
-    if head is None:
-        raise UserError(f"the repository at {top} has no commits yet; commit your files first")
-    if git_path(top, "MERGE_HEAD").exists():
-        raise UserError(f"a merge is in progress in {top}; finish or abort it first")
-    dirty = status_lines(top)
-    if dirty:
-        raise UserError(
-            f"the working tree has uncommitted changes or untracked files ({len(dirty)}, "
-            f"e.g. {dirty[0][3:]}); commit or remove them first"
-        )
-    if (path / ANSWERS_FILE).exists():
+    repo = clean_repository(path)
+    if (repo.path / ANSWERS_FILE).exists():
         raise UserError(
             f"{ANSWERS_FILE} already exists: the repo is managed; use scaffold upgrade or update"
         )
-    branch = git(top, "symbolic-ref", "--quiet", "--short", "HEAD", check=False) or None
-    return top, head, branch, path
+    return repo.top, repo.head, repo.branch, repo.path
 
 
 def _merge_without_overwriting(rendered: Path, project: Path, report: AdoptReport) -> None:

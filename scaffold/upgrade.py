@@ -32,13 +32,13 @@ from scaffold._git import (
     commit_all,
     git,
     git_ok,
-    git_path,
     identity_env,
     rev_parse,
     status_lines,
     toplevel,
     tree_files,
 )
+from scaffold._preflight import clean_repository
 from scaffold._report import StepReport, UpgradeReport
 from scaffold._template import Template, resolve_source
 from scaffold.errors import ScaffoldError, UserError
@@ -47,7 +47,6 @@ __all__ = ["UpgradeError", "UpgradeReport", "update_template", "upgrade_stage"]
 
 ANSWERS_FILE = ".copier-answers.yml"
 SCRATCH_PREFIX = "scaffold-upgrade-"
-_IN_PROGRESS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply")
 _MARKERS = (b"<<<<<<< ", b">>>>>>> ")
 
 
@@ -159,26 +158,8 @@ def update_template(
 
 
 def _preflight(path: Path, template: str | None) -> _Project:
-    path = path.expanduser()
-    if not path.is_dir():
-        raise UserError(f"not a directory: {path}")
-    path = path.resolve()
-    top = toplevel(path)
-    if top is None:
-        raise UserError(f"not a git repository: {path} (run: git init && git add -A && git commit)")
-    head = rev_parse(top, "HEAD")
-    if head is None:
-        raise UserError(f"the repository at {top} has no commits yet; commit your files first")
-    for name in _IN_PROGRESS:
-        if git_path(top, name).exists():
-            what = "a merge" if name == "MERGE_HEAD" else "a rebase, cherry-pick or revert"
-            raise UserError(f"{what} is in progress in {top}; finish or abort it first")
-    dirty = status_lines(top)
-    if dirty:
-        raise UserError(
-            f"the working tree has uncommitted changes or untracked files ({len(dirty)}, "
-            f"e.g. {dirty[0][3:]}); commit or remove them first"
-        )
+    repo = clean_repository(path)
+    path, top = repo.path, repo.top
     answers = _read_answers(path)
     source = _template_source(path, answers, template)
     tmpl = Template(source)
@@ -190,14 +171,12 @@ def _preflight(path: Path, template: str | None) -> _Project:
             f"unknown stage {stage!r} in {ANSWERS_FILE}; "
             f"the template knows: {', '.join(tmpl.stages)}"
         )
-    branch = git(top, "symbolic-ref", "--quiet", "--short", "HEAD", check=False) or None
-    rel = path.relative_to(top).as_posix()
     return _Project(
         path=path,
         top=top,
-        rel="" if rel == "." else rel,
-        head=head,
-        branch=branch,
+        rel=repo.rel,
+        head=repo.head,
+        branch=repo.branch,
         answers=answers,
         stage=stage,
         source=source,

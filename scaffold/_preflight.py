@@ -1,0 +1,52 @@
+"""Read-only checks shared by the commands that write a branch (upgrade, update, adopt)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold._git import git, git_path, rev_parse, status_lines, toplevel
+from scaffold.errors import UserError
+
+_IN_PROGRESS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply")
+
+
+@dataclass(frozen=True)
+class CleanRepo:
+    """A project directory inside a git repository with a clean tree."""
+
+    path: Path
+    top: Path
+    head: str
+    branch: str | None
+
+    @property
+    def rel(self) -> str:
+        rel = self.path.relative_to(self.top).as_posix()
+        return "" if rel == "." else rel
+
+
+def clean_repository(path: Path) -> CleanRepo:
+    """Refuse, with one line, anything but a committed, clean, idle git checkout."""
+    path = path.expanduser()
+    if not path.is_dir():
+        raise UserError(f"not a directory: {path}")
+    path = path.resolve()
+    top = toplevel(path)
+    if top is None:
+        raise UserError(f"not a git repository: {path} (run: git init && git add -A && git commit)")
+    head = rev_parse(top, "HEAD")
+    if head is None:
+        raise UserError(f"the repository at {top} has no commits yet; commit your files first")
+    for name in _IN_PROGRESS:
+        if git_path(top, name).exists():
+            what = "a merge" if name == "MERGE_HEAD" else "a rebase, cherry-pick or revert"
+            raise UserError(f"{what} is in progress in {top}; finish or abort it first")
+    dirty = status_lines(top)
+    if dirty:
+        raise UserError(
+            f"the working tree has uncommitted changes or untracked files ({len(dirty)}, "
+            f"e.g. {dirty[0][3:]}); commit or remove them first"
+        )
+    branch = git(top, "symbolic-ref", "--quiet", "--short", "HEAD", check=False) or None
+    return CleanRepo(path=path, top=top, head=head, branch=branch)
