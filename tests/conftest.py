@@ -86,8 +86,8 @@ def generated_venv() -> Path:
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def make_runner(repo: Path, venv: Path) -> Runner:
-    """A function that runs a command inside ``repo`` with the shared venv first on PATH."""
+def runner_env(venv: Path) -> dict[str, str]:
+    """The environment a user has after activating the generated repo's venv."""
     env = {
         **os.environ,
         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
@@ -97,6 +97,12 @@ def make_runner(repo: Path, venv: Path) -> Runner:
         "PYTHONHASHSEED": "0",
     }
     env.pop("PYTHONPATH", None)
+    return env
+
+
+def make_runner(repo: Path, venv: Path) -> Runner:
+    """A function that runs a command inside ``repo`` with the shared venv first on PATH."""
+    env = runner_env(venv)
 
     def run(
         *cmd: str, check: bool = True, timeout: float = 900, extra_env: dict[str, str] | None = None

@@ -391,28 +391,31 @@ def test_template_older_than_the_repo_is_refused(versioned_template: Path, tmp_p
 # Interruption: kill the upgrade at several points
 # ---------------------------------------------------------------------------
 
-# Runs the CLI in a subprocess; the Nth git call made by scaffold.upgrade prints
-# READY and sleeps, so the test can kill it at a known point.
+# Runs the CLI in a subprocess; when scaffold.upgrade makes the Nth git call of a
+# given subcommand (e.g. the 1st "fetch"), it prints READY and sleeps, so the test
+# can kill it at a known point of the work.
 _DRIVER = textwrap.dedent("""\
     import sys, time
     import scaffold.upgrade as up
     from scaffold.cli import main
-    stop_at, calls, real = int(sys.argv[1]), [0], up.git
-    def counting_git(*args, **kwargs):
-        calls[0] += 1
-        if calls[0] == stop_at:
-            print("READY", flush=True)
-            time.sleep(60)
-        return real(*args, **kwargs)
+    command, nth = sys.argv[1].split(":")
+    seen, real = [0], up.git
+    def counting_git(cwd, *args, **kwargs):
+        if args and args[0] == command:
+            seen[0] += 1
+            if seen[0] == int(nth):
+                print("READY", flush=True)
+                time.sleep(60)
+        return real(cwd, *args, **kwargs)
     up.git = counting_git
     sys.exit(main(sys.argv[2:]))
     """)
 
 
-def _start(repo: Path, stop_at: int) -> subprocess.Popen[str]:
+def _start(repo: Path, stop_at: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-c", _DRIVER, str(stop_at), "upgrade", str(repo), "--to", "c"],
+        [sys.executable, "-c", _DRIVER, stop_at, "upgrade", str(repo), "--to", "c"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -420,21 +423,25 @@ def _start(repo: Path, stop_at: int) -> subprocess.Popen[str]:
     )
 
 
-# For a -> c with one kept file, scaffold.upgrade's git calls are: 1-3 preflight,
-# 4-5 scratch clone, 6-14 first copier update and restoring the kept file,
-# 15-19 second update, 20-22 the squashed commit, 23 the fetch that publishes it.
+# For a -> c with one kept file, scaffold.upgrade's git calls go: "tag" (which
+# template version), "clone" (the scratch clone), per stage "ls-files" (after
+# copier's update) and "hash-object" (is a deleted file the user's?), then
+# "commit-tree" (the squashed commit) and "fetch" (the one write that publishes it).
 KILL_POINTS = [
-    *((signal.SIGKILL, n) for n in (1, 4, 7, 11, 16, 21, 23)),
-    (signal.SIGTERM, 8),
-    (signal.SIGTERM, 23),
-    (signal.SIGINT, 5),
-    (signal.SIGINT, 17),
-]
+    *((signal.SIGKILL, point) for point in (
+        "tag:1", "clone:1", "ls-files:1", "hash-object:1", "ls-files:2", "commit-tree:1",
+        "fetch:1",
+    )),
+    (signal.SIGTERM, "hash-object:1"),
+    (signal.SIGTERM, "fetch:1"),
+    (signal.SIGINT, "checkout:1"),
+    (signal.SIGINT, "ls-files:2"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("sig", "stop_at"), KILL_POINTS, ids=lambda v: getattr(v, "name", str(v)))
 def test_interrupted_upgrade_leaves_the_repo_untouched(
-    repo: Path, stop_at: int, sig: signal.Signals
+    repo: Path, stop_at: str, sig: signal.Signals
 ) -> None:
     with (repo / "notebooks/explore.md").open("a") as fh:
         fh.write("edited\n")
