@@ -7,7 +7,7 @@ against plain copier.
 
     python benchmarks/bench_upgrade.py                       # synthetic template (a -> b)
     python benchmarks/bench_upgrade.py --template . --from-stage data-centric \\
-        --to-stage model-centric --profile REAL_PROFILE       # the real templates
+        --to-stage model-centric --profile DATA_CENTRIC_PROFILE  # the real templates
 """
 
 from __future__ import annotations
@@ -182,8 +182,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-upgrade-") as tmp:
         work = Path(tmp)
+        # A real template is committed into a snapshot repo first: upgrades need the
+        # commit the generated repo records, which a dirty checkout does not have.
         template = (
-            Path(args.template).resolve()
+            sc.snapshot_template(Path(args.template).resolve(), work / "template")
             if args.template
             else sc.build_synthetic_template(work / "template")
         )
