@@ -119,8 +119,9 @@ def _render(
 ) -> None:
     """Run copier's public ``run_copy``; its failures become one-line user errors."""
     # Copier prints notes such as "no git tags" straight to stderr; a user error
-    # must stay one line, so that chatter is held back when quiet.
-    chatter = contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext()
+    # must stay one line, so that chatter is held back when nobody is prompted.
+    held_back = quiet and defaults
+    chatter = contextlib.redirect_stderr(io.StringIO()) if held_back else contextlib.nullcontext()
     with warnings.catch_warnings(), chatter:
         warnings.simplefilter("ignore", copier.errors.CopierWarning)
         try:
