@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -27,8 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _generated import VENV, bench_env, trained_repo
+
 ROOT = Path(__file__).resolve().parents[1]
-VENV = ROOT / ".cache" / "bench-venv"
 STAGE = "pipeline-centric"
 TINY_ROWS = 100
 
@@ -52,43 +52,6 @@ if target.endswith(".parquet"):
 else:
     picked.to_csv(target, index=False)
 """
-
-
-def _uv() -> str:
-    found = Path(sys.executable).parent / "uv"
-    return str(found) if found.exists() else (shutil.which("uv") or "uv")
-
-
-def _bench_env() -> dict[str, str]:
-    """The venv first on PATH; no tracking server or model override from the caller."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MLFLOW_", "MY_ML_PROJECT_")) and k != "PYTHONPATH"
-    }
-    env["PATH"] = f"{VENV / 'bin'}{os.pathsep}{env['PATH']}"
-    env["VIRTUAL_ENV"] = str(VENV)
-    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    return env
-
-
-def _trained_repo(repo: Path, env: dict[str, str]) -> float:
-    """Generate and install the repo, run `dvc repro`; return the repro time."""
-    if not (VENV / "bin" / "python").exists():
-        subprocess.run([_uv(), "venv", "-q", "--python", sys.executable, str(VENV)], check=True)
-    subprocess.run(
-        [sys.executable, "-m", "scaffold", "new", str(repo), "--stage", STAGE,
-         "--defaults", "--vcs-ref", "HEAD"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    subprocess.run(
-        [_uv(), "pip", "install", "-q", "--python", str(VENV / "bin" / "python"),
-         "-e", f"{repo}[dev]"],
-        check=True,
-    )  # fmt: skip
-    start = time.perf_counter()
-    subprocess.run(["dvc", "repro"], cwd=repo, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def _run_measured(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
@@ -118,11 +81,11 @@ def main() -> int:
     args = parser.parse_args()
     small, large = sorted(args.rows)
 
-    env = _bench_env()
+    env = bench_env()
     mib = 1024 * 1024
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
-        repro = _trained_repo(repo, env)
+        repro = trained_repo(repo, STAGE, env)
         print(f"setup: dvc repro {repro:.1f} s", flush=True)
         model = repo / "models" / "champion.joblib"
         extra = ["--chunk-rows", str(args.chunk_rows)] if args.chunk_rows else []

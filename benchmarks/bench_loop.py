@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -31,8 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _generated import VENV, bench_env, generate_and_install
+
 ROOT = Path(__file__).resolve().parents[1]
-VENV = ROOT / ".cache" / "bench-venv"
 STAGE = "pipeline-centric"
 HOST = "127.0.0.1"  # loopback only
 
@@ -56,24 +55,6 @@ frame = frame.assign(
 )
 print(frame.to_json(orient="records", date_format="iso"))
 """
-
-
-def _uv() -> str:
-    found = Path(sys.executable).parent / "uv"
-    return str(found) if found.exists() else (shutil.which("uv") or "uv")
-
-
-def _bench_env() -> dict[str, str]:
-    """The venv first on PATH; no tracking server or model override from the caller."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MLFLOW_", "MY_ML_PROJECT_")) and k != "PYTHONPATH"
-    }
-    env["PATH"] = f"{VENV / 'bin'}{os.pathsep}{env['PATH']}"
-    env["VIRTUAL_ENV"] = str(VENV)
-    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    return env
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
@@ -138,23 +119,12 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=50, help="records per request")
     args = parser.parse_args()
 
-    env = _bench_env()
-    if not (VENV / "bin" / "python").exists():
-        subprocess.run([_uv(), "venv", "-q", "--python", sys.executable, str(VENV)], check=True)
+    env = bench_env()
     times: dict[str, float] = {}
     notes: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
-        subprocess.run(
-            [sys.executable, "-m", "scaffold", "new", str(repo), "--stage", STAGE,
-             "--defaults", "--vcs-ref", "HEAD"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        subprocess.run(
-            [_uv(), "pip", "install", "-q", "--python", str(VENV / "bin" / "python"),
-             "-e", f"{repo}[dev]"],
-            check=True,
-        )  # fmt: skip
+        generate_and_install(repo, STAGE)
 
         start = time.perf_counter()
         _run(["dvc", "repro"], repo, env)

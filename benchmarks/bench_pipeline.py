@@ -13,28 +13,14 @@ Generates the stage with default answers, installs it into a virtual environment
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from _generated import bench_env, generate_and_install, timed
+
 ROOT = Path(__file__).resolve().parents[1]
-VENV = ROOT / ".cache" / "bench-venv"
-
-
-def _uv() -> str:
-    found = Path(sys.executable).parent / "uv"
-    return str(found) if found.exists() else (shutil.which("uv") or "uv")
-
-
-def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -43,28 +29,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="fresh repos to time")
     args = parser.parse_args()
 
-    if not (VENV / "bin" / "python").exists():
-        subprocess.run([_uv(), "venv", "-q", "--python", sys.executable, str(VENV)], check=True)
-    env = {**os.environ, "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ['PATH']}"}
-    env["VIRTUAL_ENV"] = str(VENV)
+    env = bench_env()
     full, noop, tests = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.runs):
             repo = Path(tmp) / f"repo{run}"
-            subprocess.run(
-                [sys.executable, "-m", "scaffold", "new", str(repo), "--stage", args.stage,
-                 "--defaults", "--vcs-ref", "HEAD"],
-                check=True, capture_output=True,
-            )  # fmt: skip
-            subprocess.run(
-                [_uv(), "pip", "install", "-q", "--python", str(VENV / "bin" / "python"),
-                 "-e", f"{repo}[dev]"],
-                check=True,
-            )  # fmt: skip
-            full.append(_timed(["dvc", "repro"], repo, env))
-            noop.append(_timed(["dvc", "repro"], repo, env))
+            generate_and_install(repo, args.stage)
+            full.append(timed(["dvc", "repro"], repo, env))
+            noop.append(timed(["dvc", "repro"], repo, env))
             tests.append(
-                _timed(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], repo, env)
+                timed(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], repo, env)
             )
             print(f"run {run + 1}: full {full[-1]:.1f} s, no-op {noop[-1]:.2f} s, "
                   f"tests {tests[-1]:.1f} s", flush=True)  # fmt: skip

@@ -23,8 +23,6 @@ import argparse
 import http.client
 import itertools
 import json
-import os
-import shutil
 import signal
 import socket
 import statistics
@@ -35,8 +33,9 @@ import threading
 import time
 from pathlib import Path
 
+from _generated import VENV, bench_env, trained_repo
+
 ROOT = Path(__file__).resolve().parents[1]
-VENV = ROOT / ".cache" / "bench-venv"
 STAGE = "pipeline-centric"
 HOST = "127.0.0.1"  # loopback only
 
@@ -50,43 +49,6 @@ from my_ml_project.features.build import INPUT_COLUMNS
 frame = load_processed(Paths.from_env(sys.argv[1]), "test")[list(INPUT_COLUMNS)]
 print(frame.to_json(orient="records", date_format="iso"))
 """
-
-
-def _uv() -> str:
-    found = Path(sys.executable).parent / "uv"
-    return str(found) if found.exists() else (shutil.which("uv") or "uv")
-
-
-def _bench_env() -> dict[str, str]:
-    """The venv first on PATH; no tracking server or model override from the caller."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MLFLOW_", "MY_ML_PROJECT_")) and k != "PYTHONPATH"
-    }
-    env["PATH"] = f"{VENV / 'bin'}{os.pathsep}{env['PATH']}"
-    env["VIRTUAL_ENV"] = str(VENV)
-    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    return env
-
-
-def _trained_repo(repo: Path, env: dict[str, str]) -> float:
-    """Generate and install the repo, run `dvc repro`; return the repro time."""
-    if not (VENV / "bin" / "python").exists():
-        subprocess.run([_uv(), "venv", "-q", "--python", sys.executable, str(VENV)], check=True)
-    subprocess.run(
-        [sys.executable, "-m", "scaffold", "new", str(repo), "--stage", STAGE,
-         "--defaults", "--vcs-ref", "HEAD"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    subprocess.run(
-        [_uv(), "pip", "install", "-q", "--python", str(VENV / "bin" / "python"),
-         "-e", f"{repo}[dev]"],
-        check=True,
-    )  # fmt: skip
-    start = time.perf_counter()
-    subprocess.run(["dvc", "repro"], cwd=repo, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def _free_port() -> int:
@@ -193,10 +155,10 @@ def main() -> int:
     parser.add_argument("--batch-requests", type=int, default=20, help="sequential batch requests")
     args = parser.parse_args()
 
-    env = _bench_env()
+    env = bench_env()
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
-        repro = _trained_repo(repo, env)
+        repro = trained_repo(repo, STAGE, env)
         print(f"setup: dvc repro {repro:.1f} s", flush=True)
         dumped = subprocess.run(
             [str(VENV / "bin" / "python"), "-c", DUMP_RECORDS, str(repo)],

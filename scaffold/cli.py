@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from scaffold import __version__
 from scaffold._cli_check import add_check_parser
@@ -51,8 +52,20 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     new.add_argument("dest", metavar="DEST", help="directory to create (must be absent or empty)")
-    new.add_argument("--stage", required=True, help="stage to create, e.g. data-centric")
-    new.add_argument(
+    _add_answer_options(new, "create")
+    new.add_argument("--defaults", action="store_true", help="use defaults for the rest")
+    new.add_argument("--no-git", action="store_true", help="do not create a git repository")
+    new.set_defaults(handler=_run_new)
+    add_upgrade_parsers(sub)
+    _add_adopt_parser(sub)
+    add_check_parser(sub)
+    return parser
+
+
+def _add_answer_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The stage, answers and template options shared by `new` and `adopt`."""
+    parser.add_argument("--stage", required=True, help=f"stage to {verb}, e.g. data-centric")
+    parser.add_argument(
         "--data",
         "-d",
         action="append",
@@ -60,18 +73,17 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="answer a question (repeatable)",
     )
-    new.add_argument("--data-file", metavar="FILE", help="YAML file of question: answer pairs")
-    new.add_argument("--defaults", action="store_true", help="use defaults for the rest")
-    new.add_argument(
+    parser.add_argument("--data-file", metavar="FILE", help="YAML file of question: answer pairs")
+    parser.add_argument(
         "--template", metavar="SRC", help="template path or git URL (default: this checkout)"
     )
-    new.add_argument("--vcs-ref", metavar="REF", help="template git ref (default: latest tag)")
-    new.add_argument("--no-git", action="store_true", help="do not create a git repository")
-    new.set_defaults(handler=_run_new)
-    add_upgrade_parsers(sub)
-    _add_adopt_parser(sub)
-    add_check_parser(sub)
-    return parser
+    parser.add_argument("--vcs-ref", metavar="REF", help="template git ref (default: latest tag)")
+
+
+def _answers(args: argparse.Namespace) -> dict[str, Any]:
+    data = load_data_file(args.data_file) if args.data_file else {}
+    data.update(parse_data_pairs(args.data))
+    return data
 
 
 ADOPT_EXAMPLES = """\
@@ -96,25 +108,17 @@ def _add_adopt_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     adopt.add_argument("path", metavar="PATH", help="the repository to adopt")
-    adopt.add_argument("--stage", required=True, help="stage to adopt, e.g. data-centric")
-    adopt.add_argument(
-        "--data", "-d", action="append", default=[], metavar="KEY=VALUE", help="answer a question"
-    )
-    adopt.add_argument("--data-file", metavar="FILE", help="YAML file of question: answer pairs")
-    adopt.add_argument("--template", metavar="SRC", help="template path or git URL")
-    adopt.add_argument("--vcs-ref", metavar="REF", help="template git ref (default: latest tag)")
+    _add_answer_options(adopt, "adopt")
     adopt.add_argument("--dry-run", action="store_true", help="report what would happen only")
     adopt.add_argument("--json", action="store_true", help="print the report as JSON")
     adopt.set_defaults(handler=_run_adopt)
 
 
 def _run_adopt(args: argparse.Namespace) -> int:
-    data = load_data_file(args.data_file) if args.data_file else {}
-    data.update(parse_data_pairs(args.data))
     report = adopt_repo(
         args.path,
         args.stage,
-        data=data,
+        data=_answers(args),
         template=args.template,
         vcs_ref=args.vcs_ref,
         dry_run=args.dry_run,
@@ -124,12 +128,10 @@ def _run_adopt(args: argparse.Namespace) -> int:
 
 
 def _run_new(args: argparse.Namespace) -> int:
-    data = load_data_file(args.data_file) if args.data_file else {}
-    data.update(parse_data_pairs(args.data))
     repo = create_repo(
         args.dest,
         args.stage,
-        data=data,
+        data=_answers(args),
         defaults=args.defaults,
         template=args.template,
         vcs_ref=args.vcs_ref,
