@@ -140,7 +140,7 @@ def _run_new(args: argparse.Namespace) -> int:
     print(f"Created {repo.path} at stage {repo.stage} ({len(repo.files)} files).")
     if repo.git:
         print("Made the first commit on branch main.")
-    print(f"Next: cd {args.dest} && open README.md (quickstart).")
+    print(f"Next: cd {args.dest} and follow the quickstart in README.md.")
     return EXIT_OK
 
 
