@@ -108,3 +108,32 @@ def test_templates_need_no_trust() -> None:
     config = (ROOT / "copier.yml").read_text()
     for key in ("_tasks", "_migrations", "_jinja_extensions"):
         assert not re.search(rf"^{key}\s*:", config, re.MULTILINE), key
+
+
+def _windows(path: Path, size: int) -> set[tuple[str, ...]]:
+    lines = [
+        line.strip()
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if len(line.strip()) > 3
+        and not line.strip().startswith(("{%", "{{-", "#", "import ", "from "))
+    ]
+    return {tuple(lines[i : i + size]) for i in range(len(lines) - size + 1)}
+
+
+def test_no_template_text_is_copied_between_stage_directories() -> None:
+    """Later stages reuse earlier files by include/extends; no run of 4 lines is repeated."""
+    seen: dict[tuple[str, ...], str] = {}
+    copies: list[str] = []
+    for stage in PRESENT:
+        stage_windows: dict[tuple[str, ...], str] = {}
+        for path in sorted((ROOT / "templates" / stage).rglob("*")):
+            if path.is_file():
+                for window in _windows(path, 4):
+                    stage_windows.setdefault(window, path.relative_to(ROOT).as_posix())
+        copies += [
+            f"{where} repeats {seen[window]}: {window[0]}"
+            for window, where in stage_windows.items()
+            if window in seen
+        ]
+        seen.update(stage_windows)
+    assert copies == []

@@ -24,6 +24,8 @@ def test_ruff_lint_and_format_are_clean() -> None:
 
 def test_stage_question_offers_exactly_the_stage_directories() -> None:
     offered = Template(str(ROOT)).stages
-    on_disk = {p.name for p in (ROOT / "templates").iterdir() if p.is_dir()}
+    on_disk = {
+        p.name for p in (ROOT / "templates").iterdir() if p.is_dir() and not p.name.startswith("_")
+    }
     assert set(offered) == on_disk
     assert offered[0] == "data-centric"
