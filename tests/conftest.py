@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from helpers import IDENTITY
 
 from scaffold.new import create_repo
 
@@ -21,12 +22,7 @@ STAGES = ("data-centric", "model-centric", "pipeline-centric")
 CI_PROVIDERS = ("github", "gitlab")
 
 # Tests commit in generated repos; CI machines may have no git identity.
-for _var, _value in {
-    "GIT_AUTHOR_NAME": "scaffold tests",
-    "GIT_AUTHOR_EMAIL": "tests@scaffold.invalid",
-    "GIT_COMMITTER_NAME": "scaffold tests",
-    "GIT_COMMITTER_EMAIL": "tests@scaffold.invalid",
-}.items():
+for _var, _value in IDENTITY.items():
     os.environ.setdefault(_var, _value)
 
 # Explicit answers used by the rendering tests (everything but the stage).
@@ -52,15 +48,6 @@ def render(stage: str, dest: Path, *, git: bool = True, **answers: str) -> Path:
     data = {**ANSWERS, "ci_provider": "github", **answers}
     create_repo(dest, stage, data=data, defaults=True, template=str(ROOT), vcs_ref="HEAD", git=git)
     return dest
-
-
-def tree(path: Path) -> dict[str, bytes]:
-    """Every file under ``path`` (outside .git) mapped to its bytes."""
-    return {
-        p.relative_to(path).as_posix(): p.read_bytes()
-        for p in sorted(path.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(path).parts
-    }
 
 
 def _uv() -> str:

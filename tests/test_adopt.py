@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import stage_exists, tree
+from conftest import stage_exists
+from helpers import git, snapshot_template, tree
 
-from scaffold import _upgrade_scenarios as sc
 from scaffold.adopt import adopt_repo, infer_answers
 from scaffold.check import check_repo
 from scaffold.cli import main
@@ -54,15 +53,9 @@ CCDS_FILES = {
 }
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sc.snapshot_template(ROOT, tmp_path_factory.mktemp("tpl") / "template")
+    return snapshot_template(ROOT, tmp_path_factory.mktemp("tpl") / "template")
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from conftest import (
     runner_env,
     stage_exists,
 )
+from helpers import git
 
 pytestmark = pytest.mark.slow
 PKG = ANSWERS["package_name"]
@@ -117,9 +118,7 @@ def test_cli_help_lists_the_stage_commands(repo: Generated) -> None:
 
 def test_git_is_clean_after_generation(repo: Generated) -> None:
     # The first commit holds everything the template produced.
-    first = subprocess.run(
-        ["git", "log", "--format=%s"], cwd=repo.path, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    first = git(repo.path, "log", "--format=%s").splitlines()
     assert first[-1].startswith("Create ")
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import copier
 import pytest
-from conftest import ANSWERS, CI_PROVIDERS, ROOT, STAGES, render, stage_exists, tree
+from conftest import ANSWERS, CI_PROVIDERS, ROOT, STAGES, render, stage_exists
+from helpers import tree
 
 EXPECTED = Path(__file__).parent / "expected"
 PRESENT = [s for s in STAGES if stage_exists(s)]

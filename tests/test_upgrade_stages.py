@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,9 @@ from conftest import (
     make_runner,
     render,
     stage_exists,
-    tree,
 )
+from helpers import git, snapshot_template, tree
 
-from scaffold import _upgrade_scenarios as sc
 from scaffold.new import create_repo
 from scaffold.upgrade import upgrade_stage
 
@@ -28,7 +26,7 @@ IDS = [f"{a}-to-{b}" for a, b in TRANSITIONS]
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sc.snapshot_template(ROOT, tmp_path_factory.mktemp("snapshot") / "template")
+    return snapshot_template(ROOT, tmp_path_factory.mktemp("snapshot") / "template")
 
 
 def create(snapshot: Path, stage: str, dest: Path, ci: str = "github") -> Path:
@@ -38,7 +36,7 @@ def create(snapshot: Path, stage: str, dest: Path, ci: str = "github") -> Path:
 
 
 def checkout(repo: Path, branch: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "checkout", "-q", branch], check=True)
+    git(repo, "checkout", "-q", branch)
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
@@ -85,7 +83,7 @@ def test_upgraded_repo_passes_its_own_tests_and_pipeline(
 def test_render_helper_matches_create(tmp_path: Path) -> None:
     # The differential tests above build from a snapshot; the snapshot must render
     # what the working checkout renders.
-    snap = sc.snapshot_template(ROOT, tmp_path / "snap")
+    snap = snapshot_template(ROOT, tmp_path / "snap")
     a = render("data-centric", tmp_path / "a", git=False)
     b = tmp_path / "b"
     create_repo(
