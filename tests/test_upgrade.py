@@ -379,15 +379,15 @@ def test_template_older_than_the_repo_is_refused(versioned_template: Path, tmp_p
 # Interruption: kill the upgrade at several points
 # ---------------------------------------------------------------------------
 
-# Runs the CLI in a subprocess; when scaffold.upgrade makes the Nth git call of a
+# Runs the CLI in a subprocess; when scaffold makes the Nth git call of a
 # given subcommand (e.g. the 1st "fetch"), it prints READY and sleeps, so the test
 # can kill it at a known point of the work.
 _DRIVER = textwrap.dedent("""\
     import sys, time
-    import scaffold.upgrade as up
+    import scaffold._git
     from scaffold.cli import main
     command, nth = sys.argv[1].split(":")
-    seen, real = [0], up.git
+    seen, real = [0], scaffold._git.git
     def counting_git(cwd, *args, **kwargs):
         if args and args[0] == command:
             seen[0] += 1
@@ -395,7 +395,9 @@ _DRIVER = textwrap.dedent("""\
                 print("READY", flush=True)
                 time.sleep(60)
         return real(cwd, *args, **kwargs)
-    up.git = counting_git
+    for name, module in list(sys.modules.items()):
+        if name.startswith("scaffold") and getattr(module, "git", None) is real:
+            module.git = counting_git
     sys.exit(main(sys.argv[2:]))
     """)
 
@@ -411,7 +413,7 @@ def _start(repo: Path, stop_at: str) -> subprocess.Popen[str]:
     )
 
 
-# For a -> c with one kept file, scaffold.upgrade's git calls go: "tag" (which
+# For a -> c with one kept file, scaffold's git calls go: "tag" (which
 # template version), "clone" (the scratch clone), per stage "ls-files" (after
 # copier's update) and "hash-object" (is a deleted file the user's?), then
 # "commit-tree" (the squashed commit) and "fetch" (the one write that publishes it).
