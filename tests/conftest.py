@@ -1,4 +1,7 @@
-"""Shared fixtures: rendering stages and running generated repos as a user would."""
+"""Shared fixtures: rendering stages and running generated repos as a user would.
+
+``STAGES`` comes from ``scaffold.stages``; the other answer values from ``copier.yml``.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +15,22 @@ from pathlib import Path
 import pytest
 from helpers import IDENTITY
 
+from scaffold._template import Template
 from scaffold.new import create_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("SCAFFOLD_TEST_CACHE", ROOT / ".cache"))
 GENERATED_VENV = CACHE / "generated-venv"
 PRE_COMMIT_HOME = CACHE / "pre-commit"
-STAGES = ("data-centric", "model-centric", "pipeline-centric")
-CI_PROVIDERS = ("github", "gitlab")
+
+
+def choices(question: str) -> tuple[str, ...]:
+    """The values ``copier.yml`` offers for ``question``, in its order."""
+    offered = Template(str(ROOT)).config[question]["choices"]
+    return tuple(map(str, offered.values() if isinstance(offered, dict) else offered))
+
+
+CI_PROVIDERS = choices("ci_provider")
 
 # Tests commit in generated repos; CI machines may have no git identity.
 for _var, _value in IDENTITY.items():
@@ -37,10 +48,6 @@ ANSWERS = {
     "team_data_science": "@acme/data-science",
     "team_application": "@acme/ml-platform",
 }
-
-
-def stage_exists(stage: str) -> bool:
-    return (ROOT / "templates" / stage).is_dir() and any((ROOT / "templates" / stage).iterdir())
 
 
 def render(stage: str, dest: Path, *, git: bool = True, **answers: str) -> Path:

@@ -16,23 +16,23 @@ import pytest
 from conftest import (
     ANSWERS,
     CI_PROVIDERS,
-    STAGES,
     Runner,
     install_generated,
     make_runner,
     render,
     runner_env,
-    stage_exists,
 )
 from helpers import git
+
+from scaffold.stages import STAGES
 
 pytestmark = pytest.mark.slow
 PKG = ANSWERS["package_name"]
 TOOLS = Path(sys.executable).parent
 # (stage, CI provider, orchestrator): the option combinations that change files.
-CASES = [(stage, ci, "dvc") for stage in STAGES if stage_exists(stage) for ci in CI_PROVIDERS] + (
-    [("pipeline-centric", "github", "prefect")] if stage_exists("pipeline-centric") else []
-)
+CASES = [(stage, ci, "dvc") for stage in STAGES for ci in CI_PROVIDERS] + [
+    ("pipeline-centric", "github", "prefect")
+]
 
 
 @dataclass

@@ -7,12 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ANSWERS, ROOT, stage_exists
+from conftest import ANSWERS, ROOT
 from helpers import git, tree
 
 from scaffold.cli import main
-
-pytestmark = pytest.mark.skipif(not stage_exists("data-centric"), reason="no data-centric stage")
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

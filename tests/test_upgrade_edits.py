@@ -45,34 +45,24 @@ def build_real_template(dest: Path) -> Path:
     return snapshot_template(ROOT, dest)
 
 
-def _real_stages_exist(*stages: str) -> bool:
-    return all((ROOT / "templates" / stage).is_dir() for stage in stages)
-
-
 TARGETS = [
     Target("synthetic-a-b", build_synthetic_template, sc.SYNTHETIC_PROFILE, "a", "b", 30),
     Target("synthetic-b-c", build_synthetic_template, sc.SYNTHETIC_PROFILE, "b", "c", 30),
+    Target(
+        "data-to-model",
+        build_real_template,
+        sc.DATA_CENTRIC_PROFILE,
+        "data-centric",
+        "model-centric",
+    ),
+    Target(
+        "model-to-pipeline",
+        build_real_template,
+        sc.MODEL_CENTRIC_PROFILE,
+        "model-centric",
+        "pipeline-centric",
+    ),
 ]
-if _real_stages_exist("data-centric", "model-centric"):
-    TARGETS.append(
-        Target(
-            "data-to-model",
-            build_real_template,
-            sc.DATA_CENTRIC_PROFILE,
-            "data-centric",
-            "model-centric",
-        )
-    )
-if _real_stages_exist("model-centric", "pipeline-centric"):
-    TARGETS.append(
-        Target(
-            "model-to-pipeline",
-            build_real_template,
-            sc.MODEL_CENTRIC_PROFILE,
-            "model-centric",
-            "pipeline-centric",
-        )
-    )
 
 
 @pytest.fixture(scope="module")
