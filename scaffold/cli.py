@@ -142,6 +142,11 @@ def _add_report_options(parser: argparse.ArgumentParser, dry_run: str) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
 
 
+def _template(args: argparse.Namespace) -> dict[str, str | None]:
+    """The ``template`` and ``vcs_ref`` keyword arguments of every library call."""
+    return {"template": args.template, "vcs_ref": args.vcs_ref}
+
+
 def _answers(args: argparse.Namespace) -> dict[str, Any]:
     data = load_data_file(args.data_file) if args.data_file else {}
     data.update(parse_data_pairs(args.data))
@@ -253,9 +258,8 @@ def _run_new(args: argparse.Namespace) -> int:
         args.stage,
         data=_answers(args),
         defaults=args.defaults,
-        template=args.template,
-        vcs_ref=args.vcs_ref,
         git=not args.no_git,
+        **_template(args),
     )
     print(f"Created {repo.path} at stage {repo.stage} ({len(repo.files)} files).")
     if repo.git:
@@ -294,28 +298,19 @@ def _print_upgrade(report: UpgradeReport, as_json: bool) -> int:
 
 def _run_upgrade(args: argparse.Namespace) -> int:
     with _sigterm_as_interrupt():
-        report = upgrade_stage(
-            args.path, args.to, dry_run=args.dry_run, template=args.template, vcs_ref=args.vcs_ref
-        )
+        report = upgrade_stage(args.path, args.to, dry_run=args.dry_run, **_template(args))
     return _print_upgrade(report, args.json)
 
 
 def _run_update(args: argparse.Namespace) -> int:
     with _sigterm_as_interrupt():
-        report = update_template(
-            args.path, dry_run=args.dry_run, template=args.template, vcs_ref=args.vcs_ref
-        )
+        report = update_template(args.path, dry_run=args.dry_run, **_template(args))
     return _print_upgrade(report, args.json)
 
 
 def _run_adopt(args: argparse.Namespace) -> int:
     report = adopt_repo(
-        args.path,
-        args.stage,
-        data=_answers(args),
-        template=args.template,
-        vcs_ref=args.vcs_ref,
-        dry_run=args.dry_run,
+        args.path, args.stage, data=_answers(args), dry_run=args.dry_run, **_template(args)
     )
     print(report.to_json() if args.json else report.to_text(), end="")
     return report.exit_code
