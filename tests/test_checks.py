@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from types import ModuleType
 
 import pytest
 from conftest import ROOT
@@ -16,7 +17,8 @@ from scaffold.stages import BY_FAMILY, STAGE_TABLE, STAGES
 CHECKS = repo_review_checks()
 
 
-def _case_module(stage: str):  # the test module of a stage's checks
+def _case_module(stage: str) -> ModuleType:
+    """The test module of a stage's checks, e.g. ``test_checks_data_centric``."""
     return importlib.import_module(f"test_checks_{stage.replace('-', '_')}")
 
 
