@@ -14,8 +14,10 @@ from typing import ClassVar
 from scaffold.stages import BY_NAME, StageFacts
 
 #: The check list in the README, generated from the code by ``scripts/check_list.py``.
-#: repo-review fills in ``{name}`` with the check ID, the anchor of its entry.
-CHECK_LIST_URL = "https://github.com/mlops-scaffold/mlops-scaffold/blob/main/README.md#{name}"
+#: repo-review fills in ``{name}`` with the check ID, the anchor of its entry. The
+#: link is relative to the project's README wherever it is published, so no host
+#: is assumed.
+CHECK_LIST_URL = "README.md#{name}"
 
 
 class StageCheck:
