@@ -30,19 +30,18 @@ import copier
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scaffold import _upgrade_scenarios as sc  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))
+
+import upgrade_scenarios as sc  # noqa: E402
+from helpers import commit_all, generate, git, show, snapshot_template  # noqa: E402
+from synthetic_template import build_synthetic_template  # noqa: E402
+
 from scaffold.upgrade import upgrade_stage  # noqa: E402
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def _fresh_clone(repo: Path, dest: Path) -> Path:
     shutil.rmtree(dest, ignore_errors=True)
-    subprocess.run(["git", "clone", "--quiet", str(repo), str(dest)], check=True)
+    git(dest.parent, "clone", "--quiet", str(repo), str(dest))
     return dest
 
 
@@ -88,9 +87,9 @@ def time_runs(repo: Path, to_stage: str, runs: int, work: Path) -> tuple[float, 
 
 def _plain_conflicts(repo: Path) -> set[str]:
     conflicted = {
-        line.split("\t", 1)[1] for line in _git(repo, "ls-files", "-u").splitlines() if line
+        line.split("\t", 1)[1] for line in git(repo, "ls-files", "-u").splitlines() if line
     }
-    status = _git(repo, "status", "--porcelain", "--untracked-files=all", "--ignored")
+    status = git(repo, "status", "--porcelain", "--untracked-files=all", "--ignored")
     for line in status.splitlines():
         path = line[3:]
         if path.endswith(".rej"):
@@ -115,13 +114,13 @@ def compare_scenarios(
     }
     print(f"\n{'scenario':58} {'ours c/l':>9} {'copier c/l':>11}")
     for n, edits in enumerate(sc.STANDARD_SCENARIOS):
-        base = sc.generate(template, work / f"s{n}", from_stage)
+        base = generate(template, work / f"s{n}", from_stage)
         scenario = sc.apply_scenario(base, profile, edits, seed=n)
-        sc.commit(base, scenario.name)
+        commit_all(base, scenario.name)
         plain = _fresh_clone(base, work / f"s{n}-plain")
 
         report = upgrade_stage(base, to=to_stage)
-        ours_read = functools.partial(_show, base, report.branch)
+        ours_read = functools.partial(show, base, report.branch)
         ours_losses = sum(
             not e.holds(ours_read) and not (report.exit_code and e.path in report.conflicted)
             for e in scenario.expectations
@@ -155,13 +154,6 @@ def compare_scenarios(
     return totals
 
 
-def _show(repo: Path, rev: str | None, path: str) -> str | None:
-    proc = subprocess.run(
-        ["git", "-C", str(repo), "show", f"{rev}:{path}"], capture_output=True, text=True
-    )
-    return proc.stdout if proc.returncode == 0 else None
-
-
 def _read_file(repo: Path, path: str) -> str | None:
     file = repo / path
     return file.read_text(encoding="utf-8") if file.is_file() else None
@@ -175,7 +167,7 @@ def main() -> None:
     parser.add_argument(
         "--profile",
         default="SYNTHETIC_PROFILE",
-        help="name of a Profile in scaffold._upgrade_scenarios",
+        help="name of a Profile in tests/upgrade_scenarios.py",
     )
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each command")
     args = parser.parse_args()
@@ -185,9 +177,9 @@ def main() -> None:
         # A real template is committed into a snapshot repo first: upgrades need the
         # commit the generated repo records, which a dirty checkout does not have.
         template = (
-            sc.snapshot_template(Path(args.template).resolve(), work / "template")
+            snapshot_template(Path(args.template).resolve(), work / "template")
             if args.template
-            else sc.build_synthetic_template(work / "template")
+            else build_synthetic_template(work / "template")
         )
         from scaffold._template import Template
 
@@ -196,7 +188,7 @@ def main() -> None:
         to_stage = args.to_stage or stages[stages.index(from_stage) + 1]
         profile = getattr(sc, args.profile)
 
-        repo = sc.generate(template, work / "timed", from_stage)
+        repo = generate(template, work / "timed", from_stage)
         ours, plain = time_runs(repo, to_stage, args.runs, work)
         print(
             f"template {template}  {from_stage} -> {to_stage}  ({args.runs} runs each, alternating)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -10,9 +9,8 @@ from typing import Any
 
 import yaml
 
+from scaffold._copier import is_url
 from scaffold.errors import UserError
-
-_URL = re.compile(r"^(gh:|gl:|git\+|https?://|ssh://|git@|file://)")
 
 
 def default_template_source() -> str:
@@ -33,7 +31,7 @@ def resolve_source(source: str | None) -> str:
     """
     if source is None:
         return default_template_source()
-    if _URL.match(source):
+    if is_url(source):
         return source
     path = Path(source).expanduser()
     if not path.exists():
@@ -52,7 +50,7 @@ class Template:
 
     @cached_property
     def config(self) -> dict[str, Any]:
-        if _URL.match(self.source):
+        if is_url(self.source):
             return {}
         for name in ("copier.yml", "copier.yaml"):
             path = Path(self.source) / name
@@ -75,6 +73,6 @@ class Template:
     def check_stage(self, stage: str) -> str:
         if self.stages and stage not in self.stages:
             raise UserError(f"unknown stage {stage!r}; choose one of: {', '.join(self.stages)}")
-        if not _URL.match(self.source) and not (Path(self.source) / "templates" / stage).is_dir():
+        if not is_url(self.source) and not (Path(self.source) / "templates" / stage).is_dir():
             raise UserError(f"template {self.source} has no directory templates/{stage}")
         return stage

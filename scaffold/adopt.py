@@ -13,31 +13,21 @@ from __future__ import annotations
 
 import configparser
 import json
-import os
 import re
 import shutil
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import copier
-from copier.errors import CopierError
-
-from scaffold._git import (
-    commit_all,
-    git,
-    identity_env,
-    rev_parse,
-    toplevel,
-)
+from scaffold._copier import ANSWERS_FILE, render_template, target_ref
+from scaffold._git import commit_all, rev_parse, toplevel
 from scaffold._preflight import clean_repository
+from scaffold._scratch import scratch_clone
 from scaffold._template import Template, resolve_source
 from scaffold.errors import EXIT_OK, UserError
 from scaffold.new import reject_unknown_questions
-from scaffold.upgrade import ANSWERS_FILE, SCRATCH_PREFIX, _quiet_copier, _target_ref
 
 __all__ = ["AdoptReport", "adopt_repo", "infer_answers"]
 
@@ -104,66 +94,41 @@ def adopt_repo(
     dry_run: bool = False,
 ) -> AdoptReport:
     """Merge ``stage`` of the template into the repo at ``path`` without overwriting a file."""
-    top, head, branch_name, project_dir = _preflight(Path(path))
+    repo = clean_repository(Path(path))
+    if (repo.path / ANSWERS_FILE).exists():
+        raise UserError(
+            f"{ANSWERS_FILE} already exists: the repo is managed; use scaffold upgrade or update"
+        )
     source = resolve_source(template)
     tmpl = Template(source)
     tmpl.check_stage(stage)
     if toplevel(Path(source)) != Path(source).resolve():
         raise UserError(f"template source {source} is not the root of a git repository")
-    ref, _commit = _target_ref(source, vcs_ref)
-    answers = {**infer_answers(project_dir, tmpl), **(data or {}), "stage": stage}
+    ref, _commit = target_ref(source, vcs_ref)
+    answers = {**infer_answers(repo.path, tmpl), **(data or {}), "stage": stage}
     reject_unknown_questions(tmpl, answers)
     branch = f"scaffold/adopt-{stage}"
-    if not dry_run and rev_parse(top, f"refs/heads/{branch}") is not None:
+    if not dry_run and rev_parse(repo.top, f"refs/heads/{branch}") is not None:
         raise UserError(f"branch {branch} already exists; merge it or delete it with git branch -D")
 
     report = AdoptReport(
-        path=str(project_dir),
+        path=str(repo.path),
         stage=stage,
         answers={k: v for k, v in answers.items() if k != "stage"},
-        base_branch=branch_name,
+        base_branch=repo.branch,
         dry_run=dry_run,
     )
-    env = identity_env(top)
-    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as tmp:
-        rendered = Path(tmp) / "render"
-        with _quiet_copier(env):
-            try:
-                copier.run_copy(
-                    source, rendered, data=answers, defaults=True, vcs_ref=ref, quiet=True
-                )
-            except (ValueError, CopierError) as exc:
-                raise UserError(str(exc).strip().splitlines()[0]) from exc
-        work = Path(tmp) / "repo"
-        git(tmp, "clone", "--quiet", "--shared", "--no-checkout", str(top), str(work))
-        git(work, "checkout", "--quiet", "--detach", head)
-        rel = project_dir.relative_to(top)
-        _merge_without_overwriting(rendered, work / rel, report)
+    with scratch_clone(repo) as clone:
+        rendered = render_template(
+            source, clone.tmp / "render", answers, vcs_ref=ref, env=clone.env
+        )
+        _merge_without_overwriting(rendered, clone.project, report)
         if dry_run:
             return report
-        commit_all(work, f"Adopt mlops-scaffold stage {stage}", env)
-        commit = git(work, "rev-parse", "HEAD")
-        git(work, "update-ref", "refs/heads/scaffold-result", commit)
-        git(
-            top,
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            str(work),
-            f"refs/heads/scaffold-result:refs/heads/{branch}",
-        )
+        commit = commit_all(clone.work, f"Adopt mlops-scaffold stage {stage}", clone.env)
+        clone.publish(commit, branch)
     report.branch, report.commit = branch, commit
     return report
-
-
-def _preflight(path: Path) -> tuple[Path, str, str | None, Path]:
-    repo = clean_repository(path)
-    if (repo.path / ANSWERS_FILE).exists():
-        raise UserError(
-            f"{ANSWERS_FILE} already exists: the repo is managed; use scaffold upgrade or update"
-        )
-    return repo.top, repo.head, repo.branch, repo.path
 
 
 def _merge_without_overwriting(rendered: Path, project: Path, report: AdoptReport) -> None:

@@ -1,26 +1,35 @@
-"""The ``scaffold`` command line: parse arguments, call the library, print, exit."""
+"""The ``scaffold`` command line: parse arguments, call the library, print, exit.
+
+Every subcommand is declared here. Options that several subcommands share (the
+repository path, the template source and ref, answers, ``--dry-run``/``--json``)
+are added by one helper each, so an option and its help text exist once; every
+subcommand's help ends with the same table of exit codes.
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from scaffold import __version__
-from scaffold._cli_check import add_check_parser
-from scaffold._cli_upgrade import add_upgrade_parsers
 from scaffold.adopt import adopt_repo
+from scaffold.check import FORMATS, check_repo, format_report
 from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
 from scaffold.new import create_repo, load_data_file, parse_data_pairs
+from scaffold.stages import STAGE_TABLE, STAGES
+from scaffold.upgrade import UpgradeReport, update_template, upgrade_stage
 
-EXIT_CODES_HELP = """\
+EXIT_CODES = """\
 exit codes:
-  0    success
-  1    check failed: the repo does not meet its declared stage
-  2    user error (bad input); nothing on disk was changed
-  3    upgrade/update/adopt left conflicts to resolve on the upgrade branch
-  130  interrupted; nothing on disk was changed
+  0    success: the result is whole (check: the declared stage is met)
+  1    check: the repo does not meet the stage its .copier-answers.yml declares
+  2    bad input or a failed preflight (one line on stderr); nothing on disk was changed
+  3    upgrade/update/adopt left conflicts, committed with markers on the new branch
+  130  interrupted; your branch and working tree are unchanged
 """
 
 NEW_EXAMPLES = """\
@@ -31,60 +40,19 @@ examples:
   scaffold new churn-model --stage data-centric --data-file answers.yml --no-git
 """
 
+UPGRADE_EXAMPLES = """\
+examples:
+  scaffold upgrade                      # next stage, on branch scaffold/upgrade-to-<stage>
+  scaffold upgrade path/to/repo --to pipeline-centric
+  scaffold upgrade --dry-run            # print the diff, change nothing
+  scaffold upgrade --json               # machine-readable report on stdout
+"""
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="scaffold",
-        description="Create, upgrade and check ML repositories at three maturity stages "
-        "(data-centric -> model-centric -> pipeline-centric).",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"scaffold {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    new = sub.add_parser(
-        "new",
-        help="create a new repository at a stage",
-        description="Render a stage of the template into DEST and make the first git commit. "
-        "Answers come from --data, --data-file, or prompts (defaults when not on a terminal).",
-        epilog=NEW_EXAMPLES + "\n" + EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    new.add_argument("dest", metavar="DEST", help="directory to create (must be absent or empty)")
-    _add_answer_options(new, "create")
-    new.add_argument("--defaults", action="store_true", help="use defaults for the rest")
-    new.add_argument("--no-git", action="store_true", help="do not create a git repository")
-    new.set_defaults(handler=_run_new)
-    add_upgrade_parsers(sub)
-    _add_adopt_parser(sub)
-    add_check_parser(sub)
-    return parser
-
-
-def _add_answer_options(parser: argparse.ArgumentParser, verb: str) -> None:
-    """The stage, answers and template options shared by `new` and `adopt`."""
-    parser.add_argument("--stage", required=True, help=f"stage to {verb}, e.g. data-centric")
-    parser.add_argument(
-        "--data",
-        "-d",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="answer a question (repeatable)",
-    )
-    parser.add_argument("--data-file", metavar="FILE", help="YAML file of question: answer pairs")
-    parser.add_argument(
-        "--template", metavar="SRC", help="template path or git URL (default: this checkout)"
-    )
-    parser.add_argument("--vcs-ref", metavar="REF", help="template git ref (default: latest tag)")
-
-
-def _answers(args: argparse.Namespace) -> dict[str, Any]:
-    data = load_data_file(args.data_file) if args.data_file else {}
-    data.update(parse_data_pairs(args.data))
-    return data
-
+UPDATE_EXAMPLES = """\
+examples:
+  scaffold update                       # newest template release, same stage
+  scaffold update --vcs-ref v2.1.0 --dry-run
+"""
 
 ADOPT_EXAMPLES = """\
 examples:
@@ -97,34 +65,191 @@ package directory, the CI files); --data and --data-file override them. Files
 the repo already has always win: they are reported as kept, never overwritten.
 """
 
+CHECK_EXAMPLES = """\
+examples:
+  scaffold check                      # the repo in the current directory
+  scaffold check path/to/repo --format json
+  scaffold check --select DC,MC201 --ignore DC108
+"""
 
-def _add_adopt_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    adopt = sub.add_parser(
+_STAGE_CHOICES = ", ".join(STAGES)
+_FAMILIES = ", ".join(stage.family for stage in STAGE_TABLE)
+
+
+# ---------------------------------------------------------------------------
+# Shared options
+# ---------------------------------------------------------------------------
+
+
+def _add_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    *,
+    help: str,
+    description: str,
+    examples: str,
+) -> argparse.ArgumentParser:
+    """A subcommand whose help ends with its examples and the exit codes."""
+    parser = sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=f"{examples}\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _add_repo_path(parser: argparse.ArgumentParser, *, optional: bool = True) -> None:
+    if optional:
+        parser.add_argument(
+            "path", metavar="PATH", nargs="?", default=".", help="the repository (default: .)"
+        )
+    else:
+        parser.add_argument("path", metavar="PATH", help="the repository")
+
+
+def _add_template_options(parser: argparse.ArgumentParser, default_source: str) -> None:
+    parser.add_argument(
+        "--template", metavar="SRC", help=f"template path or git URL (default: {default_source})"
+    )
+    parser.add_argument(
+        "--vcs-ref",
+        metavar="REF",
+        help="template git ref (default: latest release tag, or HEAD)",
+    )
+
+
+def _add_answer_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The stage and answers that ``new`` and ``adopt`` render with."""
+    parser.add_argument("--stage", required=True, help=f"stage to {verb}: one of {_STAGE_CHOICES}")
+    parser.add_argument(
+        "--data",
+        "-d",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="answer a question (repeatable)",
+    )
+    parser.add_argument("--data-file", metavar="FILE", help="YAML file of question: answer pairs")
+    _add_template_options(parser, "this checkout")
+
+
+def _add_report_options(parser: argparse.ArgumentParser, dry_run: str) -> None:
+    parser.add_argument("--dry-run", action="store_true", help=dry_run)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+
+
+def _template(args: argparse.Namespace) -> dict[str, str | None]:
+    """The ``template`` and ``vcs_ref`` keyword arguments of every library call."""
+    return {"template": args.template, "vcs_ref": args.vcs_ref}
+
+
+def _answers(args: argparse.Namespace) -> dict[str, Any]:
+    data = load_data_file(args.data_file) if args.data_file else {}
+    data.update(parse_data_pairs(args.data))
+    return data
+
+
+# ---------------------------------------------------------------------------
+# The parser
+# ---------------------------------------------------------------------------
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scaffold",
+        description="Create, upgrade and check ML repositories at three maturity stages "
+        f"({' -> '.join(STAGES)}).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"scaffold {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    new = _add_command(
+        sub,
+        "new",
+        _run_new,
+        help="create a new repository at a stage",
+        description="Render a stage of the template into DEST and make the first git commit. "
+        "Answers come from --data, --data-file, or prompts (defaults when not on a terminal).",
+        examples=NEW_EXAMPLES,
+    )
+    new.add_argument("dest", metavar="DEST", help="directory to create (must be absent or empty)")
+    _add_answer_options(new, "create")
+    new.add_argument("--defaults", action="store_true", help="use defaults for the rest")
+    new.add_argument("--no-git", action="store_true", help="do not create a git repository")
+
+    upgrade = _add_command(
+        sub,
+        "upgrade",
+        _run_upgrade,
+        help="move a repo to the next stage (on a new branch)",
+        description="Move the repo to the next stage (or through each stage up to --to). "
+        "The result is one commit on branch scaffold/upgrade-to-<stage>; your branch and "
+        "working tree are not touched. Edits you made are kept or reported as conflicts.",
+        examples=UPGRADE_EXAMPLES,
+    )
+    _add_repo_path(upgrade)
+    _add_report_options(upgrade, "print the diff; change nothing")
+    _add_template_options(upgrade, "the source recorded in .copier-answers.yml")
+    upgrade.add_argument("--to", metavar="STAGE", help="target stage (default: the next one)")
+
+    update = _add_command(
+        sub,
+        "update",
+        _run_update,
+        help="update a repo to a newer template version, same stage (on a new branch)",
+        description="Update the repo to a newer version of its template at the same stage. "
+        "The result is one commit on branch scaffold/update-to-<version>.",
+        examples=UPDATE_EXAMPLES,
+    )
+    _add_repo_path(update)
+    _add_report_options(update, "print the diff; change nothing")
+    _add_template_options(update, "the source recorded in .copier-answers.yml")
+
+    adopt = _add_command(
+        sub,
         "adopt",
+        _run_adopt,
         help="bring an existing repo under management (on a new branch)",
         description="Merge a stage of the template into a repo that was not generated from "
         "it, without overwriting any file, as one commit on branch scaffold/adopt-<stage>.",
-        epilog=ADOPT_EXAMPLES + "\n" + EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=ADOPT_EXAMPLES,
     )
-    adopt.add_argument("path", metavar="PATH", help="the repository to adopt")
+    _add_repo_path(adopt, optional=False)
     _add_answer_options(adopt, "adopt")
-    adopt.add_argument("--dry-run", action="store_true", help="report what would happen only")
-    adopt.add_argument("--json", action="store_true", help="print the report as JSON")
-    adopt.set_defaults(handler=_run_adopt)
+    _add_report_options(adopt, "report what would happen only")
 
-
-def _run_adopt(args: argparse.Namespace) -> int:
-    report = adopt_repo(
-        args.path,
-        args.stage,
-        data=_answers(args),
-        template=args.template,
-        vcs_ref=args.vcs_ref,
-        dry_run=args.dry_run,
+    check = _add_command(
+        sub,
+        "check",
+        _run_check,
+        help="check a repository against its stage",
+        description="Check a repository against the three maturity stages without running "
+        "its code: report the stage it declares, the highest stage it meets, and what is "
+        "missing for the next. The same checks run under `repo-review`.",
+        examples=CHECK_EXAMPLES,
     )
-    print(report.to_json() if args.json else report.to_text(), end="")
-    return report.exit_code
+    _add_repo_path(check)
+    check.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    for option, verb in (("--select", "only these checks"), ("--ignore", "skip these checks")):
+        check.add_argument(
+            option,
+            action="append",
+            default=[],
+            metavar="IDS",
+            help=f"{verb}: IDs or family prefixes ({_FAMILIES}), comma-separated",
+        )
+    return parser
+
+
+# ---------------------------------------------------------------------------
+# Handlers: call the library, print, return the exit code
+# ---------------------------------------------------------------------------
 
 
 def _run_new(args: argparse.Namespace) -> int:
@@ -133,9 +258,8 @@ def _run_new(args: argparse.Namespace) -> int:
         args.stage,
         data=_answers(args),
         defaults=args.defaults,
-        template=args.template,
-        vcs_ref=args.vcs_ref,
         git=not args.no_git,
+        **_template(args),
     )
     print(f"Created {repo.path} at stage {repo.stage} ({len(repo.files)} files).")
     if repo.git:
@@ -144,7 +268,62 @@ def _run_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Let SIGTERM unwind like Ctrl-C so the scratch clone is cleaned up."""
+
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _print_upgrade(report: UpgradeReport, as_json: bool) -> int:
+    if as_json:
+        print(report.to_json())
+    else:
+        if report.diff:
+            print(report.diff)
+        print(report.to_text(), end="")
+    return report.exit_code
+
+
+def _run_upgrade(args: argparse.Namespace) -> int:
+    with _sigterm_as_interrupt():
+        report = upgrade_stage(args.path, args.to, dry_run=args.dry_run, **_template(args))
+    return _print_upgrade(report, args.json)
+
+
+def _run_update(args: argparse.Namespace) -> int:
+    with _sigterm_as_interrupt():
+        report = update_template(args.path, dry_run=args.dry_run, **_template(args))
+    return _print_upgrade(report, args.json)
+
+
+def _run_adopt(args: argparse.Namespace) -> int:
+    report = adopt_repo(
+        args.path, args.stage, data=_answers(args), dry_run=args.dry_run, **_template(args)
+    )
+    print(report.to_json() if args.json else report.to_text(), end="")
+    return report.exit_code
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    report = check_repo(args.path, select=args.select, ignore=args.ignore)
+    print(format_report(report, args.format))
+    return report.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``scaffold``; a ``ScaffoldError`` becomes one line on stderr and its exit code."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:

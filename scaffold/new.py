@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 import sys
 import tempfile
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import copier
 import yaml
-from copier.errors import CopierError
 
+from scaffold._copier import first_line, render_template
 from scaffold._git import init_and_commit
 from scaffold._template import Template, resolve_source
 from scaffold.errors import UserError
@@ -52,7 +48,7 @@ def load_data_file(path: Path | str) -> dict[str, Any]:
     try:
         content = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UserError(f"data file {path} is not valid YAML: {_first_line(exc)}") from exc
+        raise UserError(f"data file {path} is not valid YAML: {first_line(exc)}") from exc
     if content is None:
         return {}
     if not isinstance(content, dict):
@@ -94,7 +90,18 @@ def create_repo(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.scaffold-", dir=target.parent))
     try:
         rendered = staging / "repo"
-        _render(source, rendered, answers, defaults=defaults, vcs_ref=vcs_ref, quiet=quiet)
+        # Copier prints notes such as "no git tags" straight to stderr; a user error
+        # must stay one line, so that chatter is held back when nobody is prompted.
+        render_template(
+            source,
+            rendered,
+            answers,
+            vcs_ref=vcs_ref,
+            defaults=defaults,
+            quiet=quiet,
+            interactive=not defaults,
+            hold_stderr=quiet and defaults,
+        )
         files = tuple(
             sorted(p.relative_to(rendered).as_posix() for p in rendered.rglob("*") if p.is_file())
         )
@@ -108,36 +115,6 @@ def create_repo(
     return NewRepo(path=target, stage=stage, template=source, files=files, git=git)
 
 
-def _render(
-    source: str,
-    dest: Path,
-    answers: dict[str, Any],
-    *,
-    defaults: bool,
-    vcs_ref: str | None,
-    quiet: bool,
-) -> None:
-    """Run copier's public ``run_copy``; its failures become one-line user errors."""
-    # Copier prints notes such as "no git tags" straight to stderr; a user error
-    # must stay one line, so that chatter is held back when nobody is prompted.
-    held_back = quiet and defaults
-    chatter = contextlib.redirect_stderr(io.StringIO()) if held_back else contextlib.nullcontext()
-    with warnings.catch_warnings(), chatter:
-        warnings.simplefilter("ignore", copier.errors.CopierWarning)
-        try:
-            copier.run_copy(
-                source,
-                dest,
-                data=answers,
-                defaults=defaults,
-                vcs_ref=vcs_ref,
-                quiet=quiet,
-                unsafe=False,
-            )
-        except (ValueError, CopierError) as exc:
-            raise UserError(_first_line(exc)) from exc
-
-
 def reject_unknown_questions(tpl: Template, answers: Mapping[str, Any]) -> None:
     """Refuse answers to questions the template does not ask (likely typos)."""
     questions = {k for k in tpl.config if not k.startswith("_")}
@@ -148,8 +125,3 @@ def reject_unknown_questions(tpl: Template, answers: Mapping[str, Any]) -> None:
         raise UserError(
             f"unknown question {unknown[0]!r}; known questions: {', '.join(sorted(questions))}"
         )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]

@@ -11,42 +11,40 @@ SIGTERM, kill -9) leaves them exactly as they were.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shutil
-import sys
-import tempfile
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import copier
 import yaml
-from packaging.version import InvalidVersion, Version
 
+from scaffold._copier import (
+    ANSWERS_FILE,
+    is_local,
+    is_url,
+    render_template,
+    target_ref,
+    update_project,
+)
 from scaffold._git import (
     GitError,
     commit_all,
     git,
     git_ok,
-    identity_env,
     rev_parse,
     status_lines,
     toplevel,
     tree_files,
 )
-from scaffold._preflight import clean_repository
-from scaffold._report import StepReport, UpgradeReport
+from scaffold._preflight import CleanRepo, clean_repository
+from scaffold._scratch import ScratchClone, scratch_clone
 from scaffold._template import Template, resolve_source
+from scaffold._upgrade_report import StepReport, UpgradeReport
 from scaffold.errors import ScaffoldError, UserError
 
 __all__ = ["UpgradeError", "UpgradeReport", "update_template", "upgrade_stage"]
 
-ANSWERS_FILE = ".copier-answers.yml"
-SCRATCH_PREFIX = "scaffold-upgrade-"
 _MARKERS = (b"<<<<<<< ", b">>>>>>> ")
 
 
@@ -58,16 +56,24 @@ class UpgradeError(ScaffoldError):
 class _Project:
     """Facts about the user's repo gathered by the preflight (all read-only)."""
 
-    path: Path
-    top: Path
-    rel: str
-    head: str
-    branch: str | None
+    repo: CleanRepo
     answers: dict[str, Any]
     stage: str
     source: str
     recorded_commit: str
     template: Template
+
+    @property
+    def path(self) -> Path:
+        return self.repo.path
+
+
+class UpgradeStep(NamedTuple):
+    """One copier update: the answers it changes, the stage it reaches, its branch."""
+
+    data: dict[str, str]
+    stage: str
+    branch: str
 
 
 # ---------------------------------------------------------------------------
@@ -105,15 +111,14 @@ def upgrade_stage(
     if stages.index(to) < stages.index(current):
         raise UserError(f"cannot downgrade from {current} to {to}; stages only move forward")
     path_stages = list(stages[stages.index(current) + 1 : stages.index(to) + 1])
-    ref, target_commit = _target_ref(project.source, vcs_ref)
+    ref, target_commit = target_ref(project.source, vcs_ref)
     _check_not_older(project, ref, target_commit)
-    branches = [f"scaffold/upgrade-to-{stage}" for stage in path_stages]
-    if not dry_run:
-        _check_branches_free(project, branches)
     steps = [
-        ({"stage": stage}, stage, branch)
-        for stage, branch in zip(path_stages, branches, strict=True)
+        UpgradeStep({"stage": stage}, stage, f"scaffold/upgrade-to-{stage}")
+        for stage in path_stages
     ]
+    if not dry_run:
+        _check_branches_free(project, [step.branch for step in steps])
     return _run(project, "upgrade", steps, ref, target_commit, dry_run)
 
 
@@ -129,10 +134,10 @@ def update_template(
     Same safety as :func:`upgrade_stage`; the branch is ``scaffold/update-to-<version>``.
     """
     project = _preflight(Path(path), template)
-    ref, target_commit = _target_ref(project.source, vcs_ref)
+    ref, target_commit = target_ref(project.source, vcs_ref)
     _check_not_older(project, ref, target_commit)
     recorded = (
-        rev_parse(project.source, project.recorded_commit) if _is_local(project.source) else None
+        rev_parse(project.source, project.recorded_commit) if is_local(project.source) else None
     )
     if recorded is not None and recorded == target_commit:
         version = _describe(project.source, target_commit)
@@ -149,7 +154,8 @@ def update_template(
     branch = "scaffold/update-to-" + re.sub(r"[^A-Za-z0-9._-]+", "-", version).strip("-.")
     if not dry_run:
         _check_branches_free(project, [branch])
-    return _run(project, "update", [({}, project.stage, branch)], ref, target_commit, dry_run)
+    step = UpgradeStep({}, project.stage, branch)
+    return _run(project, "update", [step], ref, target_commit, dry_run)
 
 
 # ---------------------------------------------------------------------------
@@ -159,9 +165,8 @@ def update_template(
 
 def _preflight(path: Path, template: str | None) -> _Project:
     repo = clean_repository(path)
-    path, top = repo.path, repo.top
-    answers = _read_answers(path)
-    source = _template_source(path, answers, template)
+    answers = _read_answers(repo.path)
+    source = _template_source(repo.path, answers, template)
     tmpl = Template(source)
     if not tmpl.stages:
         raise UserError(f"the template at {source} declares no stage choices in copier.yml")
@@ -172,11 +177,7 @@ def _preflight(path: Path, template: str | None) -> _Project:
             f"the template knows: {', '.join(tmpl.stages)}"
         )
     return _Project(
-        path=path,
-        top=top,
-        rel=repo.rel,
-        head=repo.head,
-        branch=repo.branch,
+        repo=repo,
         answers=answers,
         stage=stage,
         source=source,
@@ -205,17 +206,13 @@ def _read_answers(path: Path) -> dict[str, Any]:
     return answers
 
 
-def _is_local(source: str) -> bool:
-    return Path(source).is_absolute() and Path(source).exists()
-
-
 def _template_source(path: Path, answers: dict[str, Any], template: str | None) -> str:
     if template is not None:
         source = resolve_source(template)
     else:
         recorded = str(answers["_src_path"])
         candidate = recorded
-        if not re.match(r"^(gh:|gl:|git\+|https?://|ssh://|git@|file://)", recorded):
+        if not is_url(recorded):
             # A relative path is read from the project directory, not the cwd,
             # and is written back as an absolute path by the upgrade.
             candidate = str((path / Path(recorded).expanduser()).resolve())
@@ -225,35 +222,12 @@ def _template_source(path: Path, answers: dict[str, Any], template: str | None) 
                     "pass --template PATH_OR_URL"
                 )
         source = resolve_source(candidate)
-    if _is_local(source) and toplevel(Path(source)) != Path(source).resolve():
+    if is_local(source) and toplevel(Path(source)) != Path(source).resolve():
         raise UserError(
             f"template source {source} is not the root of a git repository; "
             "updates need the template's git history"
         )
     return source
-
-
-def _target_ref(source: str, vcs_ref: str | None) -> tuple[str, str | None]:
-    """The ref copier should render and its commit id (None for remote templates).
-
-    Like copier: the newest PEP 440 release tag, or HEAD when there is none.
-    """
-    if not _is_local(source):
-        return vcs_ref or "", None  # remote: copier picks its default (latest tag or HEAD)
-    if vcs_ref is None:
-        vcs_ref = "HEAD"
-        versions: list[tuple[Version, str]] = []
-        for tag in git(source, "tag", "--list").splitlines():
-            with contextlib.suppress(InvalidVersion):
-                version = Version(tag)
-                if not version.is_prerelease:
-                    versions.append((version, tag))
-        if versions:
-            vcs_ref = max(versions)[1]
-    commit = rev_parse(source, vcs_ref)
-    if commit is None:
-        raise UserError(f"template ref {vcs_ref!r} not found in {source}")
-    return vcs_ref, commit
 
 
 def _check_not_older(project: _Project, ref: str, target_commit: str | None) -> None:
@@ -274,7 +248,7 @@ def _check_not_older(project: _Project, ref: str, target_commit: str | None) -> 
 
 def _check_branches_free(project: _Project, branches: list[str]) -> None:
     for branch in branches:
-        if rev_parse(project.top, f"refs/heads/{branch}") is not None:
+        if rev_parse(project.repo.top, f"refs/heads/{branch}") is not None:
             raise UserError(
                 f"branch {branch} already exists (an earlier run); merge it, or delete it "
                 f"with: git branch -D {branch}"
@@ -295,65 +269,49 @@ def _describe(source: str, commit: str | None) -> str:
 def _run(
     project: _Project,
     command: str,
-    steps: list[tuple[dict[str, str], str, str]],
+    steps: list[UpgradeStep],
     ref: str,
     target_commit: str | None,
     dry_run: bool,
 ) -> UpgradeReport:
-    _remove_stale_scratch()
     to_version = _describe(project.source, target_commit) if target_commit else ref or "latest"
     report = UpgradeReport(
         command=command,  # type: ignore[arg-type]
         path=str(project.path),
         status="ok",
         from_stage=project.stage,
-        to_stage=steps[-1][1],
+        to_stage=steps[-1].stage,
         from_version=project.recorded_commit,
         to_version=to_version,
-        base_branch=project.branch,
+        base_branch=project.repo.branch,
     )
-    env = identity_env(project.top)
-    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as tmp:
-        work = Path(tmp) / "repo"
-        git(tmp, "clone", "--quiet", "--shared", "--no-checkout", str(project.top), str(work))
-        git(work, "checkout", "--quiet", "--detach", project.head)
-        work_project = work / project.rel if project.rel else work
-        _pin_source(work_project, project, env)
-        branch = steps[-1][2]
-        for data, stage, step_branch in steps:
-            step = _update_once(work, work_project, project, data, ref, Path(tmp), env)
-            step.to_stage = stage
+    head = project.repo.head
+    with scratch_clone(project.repo) as clone:
+        _pin_source(clone, project)
+        branch = steps[-1].branch
+        for upgrade_step in steps:
+            step = _update_once(clone, project, upgrade_step.data, ref)
+            step.to_stage = upgrade_step.stage
             report.steps.append(step)
-            branch = step_branch
+            branch = upgrade_step.branch
             if step.conflicted:
                 report.status = "conflict"
                 break
         if dry_run:
-            report.diff = git(work, "diff", "--no-color", "--no-renames", project.head, "HEAD")
+            report.diff = git(clone.work, "diff", "--no-color", "--no-renames", head, "HEAD")
             report.status = "dry-run"
             report.branch = None
             return report
-        tree = git(work, "rev-parse", "HEAD^{tree}")
-        commit = git(
-            work, "commit-tree", tree, "-p", project.head, "-m", report.commit_message(), env=env
-        )
-        git(work, "update-ref", "refs/heads/scaffold-result", commit)
-        # The one write to the user's repository: create the branch (refuses to overwrite).
-        git(
-            project.top,
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            str(work),
-            f"refs/heads/scaffold-result:refs/heads/{branch}",
-        )
+        tree = git(clone.work, "rev-parse", "HEAD^{tree}")
+        message = report.commit_message()
+        commit = git(clone.work, "commit-tree", tree, "-p", head, "-m", message, env=clone.env)
+        clone.publish(commit, branch)
         report.branch = branch
         report.commit = commit
     return report
 
 
-def _pin_source(work_project: Path, project: _Project, env: dict[str, str]) -> None:
+def _pin_source(clone: ScratchClone, project: _Project) -> None:
     """Record the absolute template source in the scratch answers file when it differs.
 
     Copier reads the source from the answers file; a relative path (or a
@@ -361,42 +319,29 @@ def _pin_source(work_project: Path, project: _Project, env: dict[str, str]) -> N
     """
     if str(project.answers["_src_path"]) == project.source:
         return
-    answers_path = work_project / ANSWERS_FILE
+    answers_path = clone.project / ANSWERS_FILE
     text = answers_path.read_text(encoding="utf-8")
     quoted = yaml.safe_dump(project.source, default_style='"').strip().removesuffix("...").strip()
     text, count = re.subn(r"(?m)^_src_path:.*$", f"_src_path: {quoted}", text, count=1)
     if count != 1:
         raise UserError(f"{ANSWERS_FILE} is corrupt: cannot find the _src_path line")
     answers_path.write_text(text, encoding="utf-8")
-    commit_all(work_project, "scaffold: record the absolute template source", env)
+    commit_all(clone.project, "scaffold: record the absolute template source", clone.env)
+
+
+def _read_answers_at(clone: ScratchClone) -> dict[str, Any]:
+    return yaml.safe_load((clone.project / ANSWERS_FILE).read_text(encoding="utf-8"))
 
 
 def _update_once(
-    work: Path,
-    work_project: Path,
-    project: _Project,
-    data: dict[str, str],
-    ref: str,
-    tmp: Path,
-    env: dict[str, str],
+    clone: ScratchClone, project: _Project, data: dict[str, str], ref: str
 ) -> StepReport:
     """One copier update in the scratch clone, checked and committed there."""
+    work, prefix = clone.work, clone.prefix
     before = git(work, "rev-parse", "HEAD")
-    old_answers = yaml.safe_load((work_project / ANSWERS_FILE).read_text(encoding="utf-8"))
-    old_version = str(old_answers["_commit"])
-    old_stage = str(old_answers["stage"])
+    old_answers = _read_answers_at(clone)
     try:
-        with _quiet_copier(env):
-            copier.run_update(
-                work_project,
-                data=data,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                conflict="inline",
-                vcs_ref=ref or None,
-                skip_tasks=True,
-            )
+        update_project(clone.project, data, vcs_ref=ref, env=clone.env)
     except KeyboardInterrupt:
         raise
     except Exception as exc:
@@ -404,14 +349,13 @@ def _update_once(
         raise UpgradeError(
             f"copier update failed: {message}; your repository is unchanged"
         ) from exc
-    new_answers = yaml.safe_load((work_project / ANSWERS_FILE).read_text(encoding="utf-8"))
+    new_answers = _read_answers_at(clone)
     step = StepReport(
-        from_stage=old_stage,
-        to_stage=str(new_answers.get("stage", old_stage)),
-        from_version=old_version,
+        from_stage=str(old_answers["stage"]),
+        to_stage=str(new_answers.get("stage", old_answers["stage"])),
+        from_version=str(old_answers["_commit"]),
         to_version=str(new_answers.get("_commit", "")),
     )
-    prefix = f"{project.rel}/" if project.rel else ""
 
     unmerged = {line.split("\t", 1)[1] for line in git(work, "ls-files", "-u").splitlines() if line}
     rejects = {
@@ -426,28 +370,24 @@ def _update_once(
         if status != "D" and path not in conflicted and _has_new_markers(work, before, path):
             conflicted.add(path)
 
+    old_render = _render(clone, project, old_answers, "old")
     deleted = [path for path, status in changes.items() if status == "D"]
-    old_render = _render(project, old_answers, old_version, tmp / "old") if deleted else None
     kept: list[str] = []
     removed: list[str] = []
-    if deleted:
-        before_blobs = tree_files(work, before, deleted)
-        for path in deleted:
-            rel_path = path.removeprefix(prefix)
-            generated = old_render / rel_path if old_render else None
-            if (
-                generated is not None
-                and generated.is_file()
-                and git(work, "hash-object", str(generated)) == before_blobs.get(path)
-            ):
-                removed.append(path)
-            else:
-                git(work, "checkout", before, "--", path)
-                kept.append(path)
+    before_blobs = tree_files(work, before, deleted) if deleted else {}
+    for path in deleted:
+        generated = old_render / path.removeprefix(prefix)
+        if generated.is_file() and git(work, "hash-object", str(generated)) == before_blobs.get(
+            path
+        ):
+            removed.append(path)
+        else:
+            git(work, "checkout", before, "--", path)
+            kept.append(path)
     if kept:
         git(work, "add", "-A")
 
-    commit_all(work, f"scaffold: {step.from_stage} -> {step.to_stage}", env)
+    commit_all(work, f"scaffold: {step.from_stage} -> {step.to_stage}", clone.env)
     after = _name_status(work, before)
     answers_rel = f"{prefix}{ANSWERS_FILE}"
     rel = lambda paths: sorted(p.removeprefix(prefix) for p in paths if p != answers_rel)  # noqa: E731
@@ -456,76 +396,36 @@ def _update_once(
     step.conflicted = rel(conflicted)
     step.kept = rel(kept)
     step.removed = rel(removed)
-    step.not_recreated = _not_recreated(
-        work, work_project, before, old_answers, old_version, project, tmp, old_render, prefix
-    )
+    step.not_recreated = _not_recreated(clone, project, before, old_render)
     return step
 
 
 def _not_recreated(
-    work: Path,
-    work_project: Path,
-    before: str,
-    old_answers: dict[str, Any],
-    old_version: str,
-    project: _Project,
-    tmp: Path,
-    old_render: Path | None,
-    prefix: str,
+    clone: ScratchClone, project: _Project, before: str, old_render: Path
 ) -> list[str]:
     """Generated files the user had deleted that the template still renders (left out)."""
-    old_render = old_render or _render(project, old_answers, old_version, tmp / "old")
+    prefix = clone.prefix
     generated = {p.relative_to(old_render).as_posix() for p in old_render.rglob("*") if p.is_file()}
-    present = {p.removeprefix(prefix) for p in tree_files(work, before)}
-    now = {p.removeprefix(prefix) for p in tree_files(work, "HEAD")}
+    present = {p.removeprefix(prefix) for p in tree_files(clone.work, before)}
+    now = {p.removeprefix(prefix) for p in tree_files(clone.work, "HEAD")}
     missing = {p for p in generated - present if p != ANSWERS_FILE and p not in now}
     shutil.rmtree(old_render, ignore_errors=True)
     if not missing:
         return []
-    new_answers = yaml.safe_load((work_project / ANSWERS_FILE).read_text(encoding="utf-8"))
-    new_render = _render(project, new_answers, str(new_answers["_commit"]), tmp / "new")
+    new_render = _render(clone, project, _read_answers_at(clone), "new")
     still_rendered = sorted(p for p in missing if (new_render / p).is_file())
     shutil.rmtree(new_render, ignore_errors=True)
     return still_rendered
 
 
-def _render(project: _Project, answers: dict[str, Any], version: str, dest: Path) -> Path:
-    """Render the template as it generated the repo: the old answers at the old commit."""
+def _render(clone: ScratchClone, project: _Project, answers: dict[str, Any], name: str) -> Path:
+    """Render the template as ``answers`` record it (their answers at their commit)."""
+    dest = clone.tmp / name
     shutil.rmtree(dest, ignore_errors=True)
     data = {k: v for k, v in answers.items() if not str(k).startswith("_")}
-    with _quiet_copier(identity_env(project.top)):
-        copier.run_copy(
-            project.source,
-            dest,
-            data=data,
-            vcs_ref=version,
-            defaults=True,
-            overwrite=True,
-            quiet=True,
-            skip_tasks=True,
-        )
-    return dest
-
-
-@contextlib.contextmanager
-def _quiet_copier(env: dict[str, str]) -> Iterator[None]:
-    """Run copier with the user's git identity, its chatter on stderr and warnings muted.
-
-    Copier commits in its own temporary repos; without an identity (a fresh CI
-    machine) those commits would fail. stdout stays clean for ``--json``.
-    """
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return render_template(
+        project.source, dest, data, vcs_ref=str(answers["_commit"]), env=clone.env
+    )
 
 
 def _name_status(work: Path, base: str) -> dict[str, str]:
@@ -548,21 +448,3 @@ def _has_new_markers(work: Path, before: str, path: str) -> bool:
     except GitError:
         old = b""
     return count_new > sum(line.startswith(_MARKERS) for line in old.splitlines())
-
-
-def _remove_stale_scratch() -> None:
-    """Delete scratch clones left in the temp dir by runs that were killed (kill -9)."""
-    for stale in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
-        match = re.match(rf"{SCRATCH_PREFIX}(\d+)-", stale.name)
-        if match and not _pid_alive(int(match.group(1))):
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

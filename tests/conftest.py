@@ -1,4 +1,7 @@
-"""Shared fixtures: rendering stages and running generated repos as a user would."""
+"""Shared fixtures: rendering stages and running generated repos as a user would.
+
+``STAGES`` comes from ``scaffold.stages``; the other answer values from ``copier.yml``.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +13,27 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from helpers import IDENTITY
 
+from scaffold._template import Template
 from scaffold.new import create_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("SCAFFOLD_TEST_CACHE", ROOT / ".cache"))
 GENERATED_VENV = CACHE / "generated-venv"
 PRE_COMMIT_HOME = CACHE / "pre-commit"
-STAGES = ("data-centric", "model-centric", "pipeline-centric")
-CI_PROVIDERS = ("github", "gitlab")
+
+
+def choices(question: str) -> tuple[str, ...]:
+    """The values ``copier.yml`` offers for ``question``, in its order."""
+    offered = Template(str(ROOT)).config[question]["choices"]
+    return tuple(map(str, offered.values() if isinstance(offered, dict) else offered))
+
+
+CI_PROVIDERS = choices("ci_provider")
 
 # Tests commit in generated repos; CI machines may have no git identity.
-for _var, _value in {
-    "GIT_AUTHOR_NAME": "scaffold tests",
-    "GIT_AUTHOR_EMAIL": "tests@scaffold.invalid",
-    "GIT_COMMITTER_NAME": "scaffold tests",
-    "GIT_COMMITTER_EMAIL": "tests@scaffold.invalid",
-}.items():
+for _var, _value in IDENTITY.items():
     os.environ.setdefault(_var, _value)
 
 # Explicit answers used by the rendering tests (everything but the stage).
@@ -43,24 +50,11 @@ ANSWERS = {
 }
 
 
-def stage_exists(stage: str) -> bool:
-    return (ROOT / "templates" / stage).is_dir() and any((ROOT / "templates" / stage).iterdir())
-
-
 def render(stage: str, dest: Path, *, git: bool = True, **answers: str) -> Path:
     """Render ``stage`` of this checkout's template into ``dest`` with explicit answers."""
     data = {**ANSWERS, "ci_provider": "github", **answers}
     create_repo(dest, stage, data=data, defaults=True, template=str(ROOT), vcs_ref="HEAD", git=git)
     return dest
-
-
-def tree(path: Path) -> dict[str, bytes]:
-    """Every file under ``path`` (outside .git) mapped to its bytes."""
-    return {
-        p.relative_to(path).as_posix(): p.read_bytes()
-        for p in sorted(path.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(path).parts
-    }
 
 
 def _uv() -> str:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import stage_exists, tree
+from helpers import git, snapshot_template, tree
 
-from scaffold import _upgrade_scenarios as sc
 from scaffold.adopt import adopt_repo, infer_answers
 from scaffold.check import check_repo
 from scaffold.cli import main
 from scaffold.upgrade import upgrade_stage
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(not stage_exists("data-centric"), reason="no data-centric stage")
 
 # A repo laid out the way cookiecutter-data-science (v2) lays projects out,
 # written here by hand: its own package at the top level, its own README,
@@ -54,15 +51,9 @@ CCDS_FILES = {
 }
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sc.snapshot_template(ROOT, tmp_path_factory.mktemp("tpl") / "template")
+    return snapshot_template(ROOT, tmp_path_factory.mktemp("tpl") / "template")
 
 
 @pytest.fixture
@@ -112,8 +103,6 @@ def test_adopt_then_check_then_upgrade_keeps_every_original_file(
     git(ccds, "merge", "-q", "--ff-only", report.branch)
     checked = check_repo(ccds)
     assert checked.declared_stage == "data-centric"
-    if not stage_exists("model-centric"):
-        return
     upgrade = upgrade_stage(ccds, to="model-centric")
     git(ccds, "switch", "-q", upgrade.branch)
     after = tree(ccds)

@@ -16,22 +16,23 @@ import pytest
 from conftest import (
     ANSWERS,
     CI_PROVIDERS,
-    STAGES,
     Runner,
     install_generated,
     make_runner,
     render,
     runner_env,
-    stage_exists,
 )
+from helpers import git
+
+from scaffold.stages import STAGES
 
 pytestmark = pytest.mark.slow
 PKG = ANSWERS["package_name"]
 TOOLS = Path(sys.executable).parent
 # (stage, CI provider, orchestrator): the option combinations that change files.
-CASES = [(stage, ci, "dvc") for stage in STAGES if stage_exists(stage) for ci in CI_PROVIDERS] + (
-    [("pipeline-centric", "github", "prefect")] if stage_exists("pipeline-centric") else []
-)
+CASES = [(stage, ci, "dvc") for stage in STAGES for ci in CI_PROVIDERS] + [
+    ("pipeline-centric", "github", "prefect")
+]
 
 
 @dataclass
@@ -117,9 +118,7 @@ def test_cli_help_lists_the_stage_commands(repo: Generated) -> None:
 
 def test_git_is_clean_after_generation(repo: Generated) -> None:
     # The first commit holds everything the template produced.
-    first = subprocess.run(
-        ["git", "log", "--format=%s"], cwd=repo.path, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    first = git(repo.path, "log", "--format=%s").splitlines()
     assert first[-1].startswith("Create ")
 
 

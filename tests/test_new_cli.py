@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ANSWERS, ROOT, stage_exists, tree
+from conftest import ANSWERS, ROOT
+from helpers import git, tree
 
 from scaffold.cli import main
-
-pytestmark = pytest.mark.skipif(not stage_exists("data-centric"), reason="no data-centric stage")
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -158,14 +157,8 @@ def test_new_repo_is_committed_and_records_absolute_source(tmp_path: Path) -> No
         + [arg for k, v in ANSWERS.items() for arg in ("-d", f"{k}={v}")]
     )
     assert code == 0
-    status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True, check=True
-    )
-    assert status.stdout == ""
-    log = subprocess.run(
-        ["git", "log", "--oneline"], cwd=dest, capture_output=True, text=True, check=True
-    )
-    assert len(log.stdout.splitlines()) == 1
+    assert git(dest, "status", "--porcelain") == ""
+    assert len(git(dest, "log", "--oneline").splitlines()) == 1
     recorded = (dest / ".copier-answers.yml").read_text()
     assert f"_src_path: {ROOT}" in recorded
     assert "stage: data-centric" in recorded

@@ -1,31 +1,73 @@
-"""Rendering each stage: the exact file set, no leftover Jinja, stages nest, copier agrees."""
+"""Rendering every answer combination that changes the file set or the code path.
+
+Each combination is rendered once (fast, no git) and checked for the exact file
+set and for leftover Jinja. ``AXES`` names the questions whose answers matter,
+with the values ``copier.yml`` offers; a new question of that kind is one more
+entry there (and, if it adds files, a ``tests/expected/<stage>.<value>.txt``).
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
 import copier
 import pytest
-from conftest import ANSWERS, CI_PROVIDERS, ROOT, STAGES, render, stage_exists, tree
+from conftest import ANSWERS, ROOT, choices, render
+from helpers import tree
+
+from scaffold._template import Template
+from scaffold.stages import STAGES
 
 EXPECTED = Path(__file__).parent / "expected"
-PRESENT = [s for s in STAGES if stage_exists(s)]
 # GitHub expressions `${{ ... }}` are the only braces allowed to survive rendering.
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%")
-CI_FILES = {
-    "github": {".github/workflows/ci.yml"},
-    "gitlab": {".gitlab-ci.yml"},
+
+#: The questions whose answers change which files exist or what their code does.
+AXES: dict[str, tuple[str, ...]] = {
+    "stage": STAGES,
+    "ci_provider": choices("ci_provider"),
+    "orchestrator": choices("orchestrator"),
+    "python_version": choices("python_version"),
 }
+#: Questions copier asks only for some stages (their ``when:``); elsewhere they stay unset.
+ONLY_AT = {"orchestrator": {"pipeline-centric"}}
 
 
-def expected_files(stage: str, ci: str) -> set[str]:
-    """The listed file set of a stage, with `<pkg>` for the package and the CI files swapped."""
+def _combinations() -> list[dict[str, str]]:
+    """Every valid combination of the axes; a question not asked at a stage is dropped."""
+    combos: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+    for values in itertools.product(*AXES.values()):
+        answers = dict(zip(AXES, values, strict=True))
+        for question, stages in ONLY_AT.items():
+            if answers["stage"] not in stages:
+                answers.pop(question)
+        combos.setdefault(tuple(answers.items()), answers)
+    return list(combos.values())
+
+
+COMBINATIONS = _combinations()
+IDS = ["-".join(combo.values()) for combo in COMBINATIONS]
+
+
+def expected_files(answers: dict[str, str]) -> set[str]:
+    """The listed file set of a stage, `<pkg>` replaced, with the files each answer adds.
+
+    ``tests/expected/<stage>.txt`` lists the stage with GitHub CI; a file
+    ``<stage>.<answer>.txt`` (e.g. ``pipeline-centric.prefect.txt``) lists what an
+    answer adds, and GitLab CI replaces the GitHub workflows by ``.gitlab-ci.yml``.
+    """
+    stage = answers["stage"]
     lines = (EXPECTED / f"{stage}.txt").read_text().split()
+    for value in answers.values():
+        extra = EXPECTED / f"{stage}.{value}.txt"
+        if extra.exists():
+            lines += extra.read_text().split()
     files = {line.replace("<pkg>", ANSWERS["package_name"]) for line in lines}
-    ci_specific = {f for f in files if f.startswith(".github/") or f == ".gitlab-ci.yml"}
-    if ci == "gitlab":
-        files = (files - ci_specific) | {".gitlab-ci.yml"} | _gitlab_extras(stage)
+    if answers["ci_provider"] == "gitlab":
+        github = {f for f in files if f.startswith(".github/")}
+        files = (files - github) | {".gitlab-ci.yml"}
     return files
 
 
@@ -36,54 +78,63 @@ def without_commit(files: dict[str, bytes]) -> dict[str, bytes]:
     return {**files, ".copier-answers.yml": kept}
 
 
-def _gitlab_extras(stage: str) -> set[str]:
-    path = EXPECTED / f"{stage}.gitlab.txt"
-    return set(path.read_text().split()) if path.exists() else set()
-
-
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
-    out: dict[tuple[str, str], Path] = {}
-    for stage in PRESENT:
-        for ci in CI_PROVIDERS:
-            dest = tmp_path_factory.mktemp("render") / f"{stage}-{ci}"
-            out[stage, ci] = render(stage, dest, git=False, ci_provider=ci)
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every combination rendered once, by its id."""
+    out: dict[str, Path] = {}
+    for combo, name in zip(COMBINATIONS, IDS, strict=True):
+        answers = {k: v for k, v in combo.items() if k != "stage"}
+        dest = tmp_path_factory.mktemp("render") / name
+        out[name] = render(combo["stage"], dest, git=False, **answers)
     return out
 
 
-@pytest.mark.parametrize("ci", CI_PROVIDERS)
-@pytest.mark.parametrize("stage", PRESENT)
-def test_exact_file_set(rendered: dict[tuple[str, str], Path], stage: str, ci: str) -> None:
-    assert set(tree(rendered[stage, ci])) == expected_files(stage, ci)
+def _id(stage: str, ci: str = "github") -> str:
+    """The id of the default combination of ``stage`` with CI provider ``ci``."""
+    defaults = {"stage": stage, "ci_provider": ci, "orchestrator": "dvc", "python_version": "3.11"}
+    return next(
+        i for combo, i in zip(COMBINATIONS, IDS, strict=True) if combo.items() <= defaults.items()
+    )
 
 
-@pytest.mark.parametrize("ci", CI_PROVIDERS)
-@pytest.mark.parametrize("stage", PRESENT)
-def test_no_template_syntax_left(
-    rendered: dict[tuple[str, str], Path], stage: str, ci: str
-) -> None:
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=IDS)
+def test_exact_file_set(rendered: dict[str, Path], combo: dict[str, str]) -> None:
+    assert set(tree(rendered["-".join(combo.values())])) == expected_files(combo)
+
+
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=IDS)
+def test_no_template_syntax_left(rendered: dict[str, Path], combo: dict[str, str]) -> None:
     leftovers = [
         f"{name}:{number}: {line.strip()}"
-        for name, content in tree(rendered[stage, ci]).items()
+        for name, content in tree(rendered["-".join(combo.values())]).items()
         for number, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1)
         if LEFTOVER_JINJA.search(line)
     ]
     assert leftovers == []
 
 
-@pytest.mark.parametrize("ci", CI_PROVIDERS)
-@pytest.mark.parametrize("stage", PRESENT[1:])
-def test_stage_contains_previous_stage(
-    rendered: dict[tuple[str, str], Path], stage: str, ci: str
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=IDS)
+def test_python_version_reaches_packaging_and_ci(
+    rendered: dict[str, Path], combo: dict[str, str]
 ) -> None:
+    repo = rendered["-".join(combo.values())]
+    version = combo["python_version"]
+    assert f'requires-python = ">={version}"' in (repo / "pyproject.toml").read_text()
+    ci = ".gitlab-ci.yml" if combo["ci_provider"] == "gitlab" else ".github/workflows/ci.yml"
+    assert version in (repo / ci).read_text()
+
+
+@pytest.mark.parametrize("ci", AXES["ci_provider"])
+@pytest.mark.parametrize("stage", STAGES[1:])
+def test_stage_contains_previous_stage(rendered: dict[str, Path], stage: str, ci: str) -> None:
     previous = STAGES[STAGES.index(stage) - 1]
-    missing = set(tree(rendered[previous, ci])) - set(tree(rendered[stage, ci]))
+    missing = set(tree(rendered[_id(previous, ci)])) - set(tree(rendered[_id(stage, ci)]))
     assert missing == set()
 
 
-@pytest.mark.parametrize("stage", PRESENT)
+@pytest.mark.parametrize("stage", STAGES)
 def test_plain_copier_copy_gives_the_same_tree(
-    rendered: dict[tuple[str, str], Path], tmp_path: Path, stage: str
+    rendered: dict[str, Path], tmp_path: Path, stage: str
 ) -> None:
     dest = tmp_path / "copier"
     copier.run_copy(
@@ -94,14 +145,20 @@ def test_plain_copier_copy_gives_the_same_tree(
         vcs_ref="HEAD",
         quiet=True,
     )
-    assert without_commit(tree(dest)) == without_commit(tree(rendered[stage, "github"]))
+    assert without_commit(tree(dest)) == without_commit(tree(rendered[_id(stage)]))
 
 
-def test_answers_file_records_stage_and_source(rendered: dict[tuple[str, str], Path]) -> None:
-    for (stage, _ci), path in rendered.items():
-        answers = (path / ".copier-answers.yml").read_text()
-        assert f"stage: {stage}" in answers
+def test_answers_file_records_stage_and_source(rendered: dict[str, Path]) -> None:
+    for combo, name in zip(COMBINATIONS, IDS, strict=True):
+        answers = (rendered[name] / ".copier-answers.yml").read_text()
+        assert f"stage: {combo['stage']}" in answers
         assert f"_src_path: {ROOT}" in answers
+
+
+def test_every_offered_answer_is_rendered() -> None:
+    for question, values in AXES.items():
+        assert {combo.get(question) for combo in COMBINATIONS} >= set(values), question
+    assert set(Template(str(ROOT)).stages) == set(AXES["stage"])
 
 
 def test_templates_need_no_trust() -> None:
@@ -124,7 +181,7 @@ def test_no_template_text_is_copied_between_stage_directories() -> None:
     """Later stages reuse earlier files by include/extends; no run of 4 lines is repeated."""
     seen: dict[tuple[str, ...], str] = {}
     copies: list[str] = []
-    for stage in PRESENT:
+    for stage in STAGES:
         stage_windows: dict[tuple[str, ...], str] = {}
         for path in sorted((ROOT / "templates" / stage).rglob("*")):
             if path.is_file():

@@ -18,19 +18,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import commit_all, generate, git, show
+from synthetic_template import build_synthetic_template, release_template
 
-from scaffold import _upgrade_scenarios as sc
 from scaffold.cli import main as cli
 from scaffold.errors import EXIT_CONFLICT, EXIT_OK, EXIT_USER_ERROR, UserError
 from scaffold.upgrade import update_template, upgrade_stage
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def snapshot(repo: Path) -> dict[str, object]:
@@ -48,21 +43,14 @@ def snapshot(repo: Path) -> dict[str, object]:
     }
 
 
-def show(repo: Path, rev: str, path: str) -> str | None:
-    proc = subprocess.run(
-        ["git", "-C", str(repo), "show", f"{rev}:{path}"], capture_output=True, text=True
-    )
-    return proc.stdout if proc.returncode == 0 else None
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sc.build_synthetic_template(tmp_path_factory.mktemp("tpl") / "template")
+    return build_synthetic_template(tmp_path_factory.mktemp("tpl") / "template")
 
 
 @pytest.fixture
 def repo(template: Path, tmp_path: Path) -> Path:
-    return sc.generate(template, tmp_path / "repo", "a")
+    return generate(template, tmp_path / "repo", "a")
 
 
 # ---------------------------------------------------------------------------
@@ -72,7 +60,7 @@ def repo(template: Path, tmp_path: Path) -> Path:
 
 def test_upgrade_commits_on_a_new_branch_and_leaves_the_users_branch(repo: Path) -> None:
     (repo / "README.md").write_text("# Demo\n\nOur own words.\n" + (repo / "README.md").read_text())
-    sc.commit(repo)
+    commit_all(repo)
     before = snapshot(repo)
 
     report = upgrade_stage(repo)
@@ -120,7 +108,7 @@ def test_dry_run_that_would_conflict_exits_3(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "src/demo/train.py").write_text("MODEL = 'ours'\n")
-    sc.commit(repo)
+    commit_all(repo)
     before = snapshot(repo)
 
     code = cli(["upgrade", str(repo), "--dry-run", "--json"])
@@ -143,13 +131,13 @@ def test_json_report(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_relative_template_path_is_repaired(template: Path, tmp_path: Path) -> None:
-    repo = sc.generate(template, tmp_path / "repo", "a")
+    repo = generate(template, tmp_path / "repo", "a")
     answers = (repo / ".copier-answers.yml").read_text()
     relative = os.path.relpath(template, repo)
     (repo / ".copier-answers.yml").write_text(
         answers.replace(f"_src_path: {template}", f"_src_path: {relative}")
     )
-    sc.commit(repo)
+    commit_all(repo)
 
     report = upgrade_stage(repo)
 
@@ -166,7 +154,7 @@ def test_conflict_exits_3_names_the_file_and_commits_markers(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "src/demo/train.py").write_text('"""Our own trainer."""\n\nMODEL = "ours"\n')
-    sc.commit(repo)
+    commit_all(repo)
     before = snapshot(repo)
 
     code = cli(["upgrade", str(repo)])
@@ -183,7 +171,7 @@ def test_conflict_exits_3_names_the_file_and_commits_markers(
 
 def test_conflict_stops_a_multi_step_upgrade_at_that_stage(repo: Path) -> None:
     (repo / "src/demo/train.py").write_text("MODEL = 'ours'\n")
-    sc.commit(repo)
+    commit_all(repo)
 
     report = upgrade_stage(repo, to="c")
 
@@ -195,7 +183,7 @@ def test_conflict_stops_a_multi_step_upgrade_at_that_stage(repo: Path) -> None:
 def test_edited_file_the_new_stage_deletes_is_kept(repo: Path) -> None:
     with (repo / "notebooks/explore.md").open("a") as fh:
         fh.write("Our findings: amount is skewed.\n")
-    sc.commit(repo)
+    commit_all(repo)
 
     report = upgrade_stage(repo)
 
@@ -206,7 +194,7 @@ def test_edited_file_the_new_stage_deletes_is_kept(repo: Path) -> None:
 def test_edited_file_the_new_stage_renames_is_kept(repo: Path) -> None:
     with (repo / "src/demo/legacy.py").open("a") as fh:
         fh.write("OURS = 2\n")
-    sc.commit(repo)
+    commit_all(repo)
 
     report = upgrade_stage(repo)
 
@@ -217,7 +205,7 @@ def test_edited_file_the_new_stage_renames_is_kept(repo: Path) -> None:
 
 def test_user_file_in_a_directory_the_stage_drops_is_kept(repo: Path) -> None:
     (repo / "notebooks/ours.md").write_text("# Our notebook\n")
-    sc.commit(repo)
+    commit_all(repo)
 
     report = upgrade_stage(repo)
 
@@ -227,7 +215,7 @@ def test_user_file_in_a_directory_the_stage_drops_is_kept(repo: Path) -> None:
 
 def test_renamed_generated_file_is_not_recreated(repo: Path) -> None:
     git(repo, "mv", "src/demo/cli.py", "src/demo/commands.py")
-    sc.commit(repo)
+    commit_all(repo)
 
     report = upgrade_stage(repo)
 
@@ -243,7 +231,7 @@ def test_renamed_generated_file_is_not_recreated(repo: Path) -> None:
 
 def _break_answers(repo: Path, text: str) -> None:
     (repo / ".copier-answers.yml").write_text(text)
-    sc.commit(repo)
+    commit_all(repo)
 
 
 PREFLIGHT = {
@@ -255,7 +243,7 @@ PREFLIGHT = {
     ),
     "no .copier-answers.yml": lambda repo: (
         (repo / ".copier-answers.yml").unlink(),
-        sc.commit(repo),
+        commit_all(repo),
     ),
     "not valid YAML": lambda repo: _break_answers(repo, "stage: [a\n"),
     "missing or empty '_src_path'": lambda repo: _break_answers(repo, "_commit: v1\nstage: a\n"),
@@ -309,7 +297,7 @@ def test_preflight_errors(message: str, repo: Path, capsys: pytest.CaptureFixtur
 def test_stage_preflight_errors(
     template: Path, tmp_path: Path, stage: str, to: str | None, message: str
 ) -> None:
-    repo = sc.generate(template, tmp_path / "repo", stage)
+    repo = generate(template, tmp_path / "repo", stage)
     refs = git(repo, "for-each-ref")
 
     with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -343,20 +331,20 @@ V2_README_A = textwrap.dedent("""\
 
 @pytest.fixture
 def versioned_template(tmp_path: Path) -> Path:
-    tpl = sc.build_synthetic_template(tmp_path / "tpl-versions")
-    sc.release_template(tpl, {"templates/a/README.md.jinja": V2_README_A}, "v2")
+    tpl = build_synthetic_template(tmp_path / "tpl-versions")
+    release_template(tpl, {"templates/a/README.md.jinja": V2_README_A}, "v2")
     return tpl
 
 
 def test_update_to_a_newer_version_of_the_same_stage(
     versioned_template: Path, tmp_path: Path
 ) -> None:
-    repo = sc.generate(versioned_template, tmp_path / "repo", "a", vcs_ref="v1")
+    repo = generate(versioned_template, tmp_path / "repo", "a", vcs_ref="v1")
     readme = (
         (repo / "README.md").read_text().replace("Describe your project here.", "We predict churn.")
     )
     (repo / "README.md").write_text(readme)
-    sc.commit(repo)
+    commit_all(repo)
 
     report = update_template(repo)
 
@@ -369,7 +357,7 @@ def test_update_to_a_newer_version_of_the_same_stage(
 
 
 def test_update_when_already_current_does_nothing(versioned_template: Path, tmp_path: Path) -> None:
-    repo = sc.generate(versioned_template, tmp_path / "repo", "a", vcs_ref="v2")
+    repo = generate(versioned_template, tmp_path / "repo", "a", vcs_ref="v2")
     refs = git(repo, "for-each-ref")
 
     report = update_template(repo)
@@ -379,7 +367,7 @@ def test_update_when_already_current_does_nothing(versioned_template: Path, tmp_
 
 
 def test_template_older_than_the_repo_is_refused(versioned_template: Path, tmp_path: Path) -> None:
-    repo = sc.generate(versioned_template, tmp_path / "repo", "a", vcs_ref="v2")
+    repo = generate(versioned_template, tmp_path / "repo", "a", vcs_ref="v2")
 
     with pytest.raises(UserError, match="older than the version this repo was generated from"):
         upgrade_stage(repo, vcs_ref="v1")
@@ -391,15 +379,15 @@ def test_template_older_than_the_repo_is_refused(versioned_template: Path, tmp_p
 # Interruption: kill the upgrade at several points
 # ---------------------------------------------------------------------------
 
-# Runs the CLI in a subprocess; when scaffold.upgrade makes the Nth git call of a
+# Runs the CLI in a subprocess; when scaffold makes the Nth git call of a
 # given subcommand (e.g. the 1st "fetch"), it prints READY and sleeps, so the test
 # can kill it at a known point of the work.
 _DRIVER = textwrap.dedent("""\
     import sys, time
-    import scaffold.upgrade as up
+    import scaffold._git
     from scaffold.cli import main
     command, nth = sys.argv[1].split(":")
-    seen, real = [0], up.git
+    seen, real = [0], scaffold._git.git
     def counting_git(cwd, *args, **kwargs):
         if args and args[0] == command:
             seen[0] += 1
@@ -407,7 +395,9 @@ _DRIVER = textwrap.dedent("""\
                 print("READY", flush=True)
                 time.sleep(60)
         return real(cwd, *args, **kwargs)
-    up.git = counting_git
+    for name, module in list(sys.modules.items()):
+        if name.startswith("scaffold") and getattr(module, "git", None) is real:
+            module.git = counting_git
     sys.exit(main(sys.argv[2:]))
     """)
 
@@ -423,7 +413,7 @@ def _start(repo: Path, stop_at: str) -> subprocess.Popen[str]:
     )
 
 
-# For a -> c with one kept file, scaffold.upgrade's git calls go: "tag" (which
+# For a -> c with one kept file, scaffold's git calls go: "tag" (which
 # template version), "clone" (the scratch clone), per stage "ls-files" (after
 # copier's update) and "hash-object" (is a deleted file the user's?), then
 # "commit-tree" (the squashed commit) and "fetch" (the one write that publishes it).
@@ -445,7 +435,7 @@ def test_interrupted_upgrade_leaves_the_repo_untouched(
 ) -> None:
     with (repo / "notebooks/explore.md").open("a") as fh:
         fh.write("edited\n")
-    sc.commit(repo)
+    commit_all(repo)
     before = snapshot(repo)
 
     proc = _start(repo, stop_at)

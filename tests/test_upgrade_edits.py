@@ -9,17 +9,19 @@ add an entry to ``TARGETS`` to run the same scenarios on the real templates.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
-import subprocess
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import upgrade_scenarios as sc
+from helpers import commit_all, generate, show, snapshot_template
+from synthetic_template import build_synthetic_template
 
-from scaffold import _upgrade_scenarios as sc
 from scaffold.upgrade import upgrade_stage
 
 
@@ -40,37 +42,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def build_real_template(dest: Path) -> Path:
     """This checkout's templates, committed into a fresh repo (see snapshot_template)."""
-    return sc.snapshot_template(ROOT, dest)
-
-
-def _real_stages_exist(*stages: str) -> bool:
-    return all((ROOT / "templates" / stage).is_dir() for stage in stages)
+    return snapshot_template(ROOT, dest)
 
 
 TARGETS = [
-    Target("synthetic-a-b", sc.build_synthetic_template, sc.SYNTHETIC_PROFILE, "a", "b", 30),
-    Target("synthetic-b-c", sc.build_synthetic_template, sc.SYNTHETIC_PROFILE, "b", "c", 30),
+    Target("synthetic-a-b", build_synthetic_template, sc.SYNTHETIC_PROFILE, "a", "b", 30),
+    Target("synthetic-b-c", build_synthetic_template, sc.SYNTHETIC_PROFILE, "b", "c", 30),
+    Target(
+        "data-to-model",
+        build_real_template,
+        sc.DATA_CENTRIC_PROFILE,
+        "data-centric",
+        "model-centric",
+    ),
+    Target(
+        "model-to-pipeline",
+        build_real_template,
+        sc.MODEL_CENTRIC_PROFILE,
+        "model-centric",
+        "pipeline-centric",
+    ),
 ]
-if _real_stages_exist("data-centric", "model-centric"):
-    TARGETS.append(
-        Target(
-            "data-to-model",
-            build_real_template,
-            sc.DATA_CENTRIC_PROFILE,
-            "data-centric",
-            "model-centric",
-        )
-    )
-if _real_stages_exist("model-centric", "pipeline-centric"):
-    TARGETS.append(
-        Target(
-            "model-to-pipeline",
-            build_real_template,
-            sc.MODEL_CENTRIC_PROFILE,
-            "model-centric",
-            "pipeline-centric",
-        )
-    )
 
 
 @pytest.fixture(scope="module")
@@ -87,22 +79,16 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _read(repo: Path, rev: str) -> Callable[[str], str | None]:
-    def read(path: str) -> str | None:
-        proc = subprocess.run(
-            ["git", "-C", str(repo), "show", f"{rev}:{path}"], capture_output=True, text=True
-        )
-        return proc.stdout if proc.returncode == 0 else None
-
-    return read
+    return functools.partial(show, repo, rev)
 
 
 def run_scenario(
     template: Path, target: Target, edits: tuple[str, ...], seed: int, where: Path
 ) -> list[str]:
     """Generate, edit, commit, upgrade; return the silent losses (empty when safe)."""
-    repo = sc.generate(template, where, target.from_stage)
+    repo = generate(template, where, target.from_stage)
     scenario = sc.apply_scenario(repo, target.profile, edits, seed)
-    sc.commit(repo, scenario.name)
+    commit_all(repo, scenario.name)
     report = upgrade_stage(repo, to=target.to_stage)
     read = _read(repo, report.branch)
     losses = []

@@ -3,32 +3,29 @@
 from __future__ import annotations
 
 import itertools
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import (
     ANSWERS,
-    STAGES,
     install_generated,
     make_runner,
     render,
-    stage_exists,
-    tree,
 )
+from helpers import git, snapshot_template, tree
 
-from scaffold import _upgrade_scenarios as sc
 from scaffold.new import create_repo
+from scaffold.stages import STAGES
 from scaffold.upgrade import upgrade_stage
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSITIONS = [(a, b) for a, b in itertools.pairwise(STAGES) if stage_exists(a) and stage_exists(b)]
+TRANSITIONS = list(itertools.pairwise(STAGES))
 IDS = [f"{a}-to-{b}" for a, b in TRANSITIONS]
 
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sc.snapshot_template(ROOT, tmp_path_factory.mktemp("snapshot") / "template")
+    return snapshot_template(ROOT, tmp_path_factory.mktemp("snapshot") / "template")
 
 
 def create(snapshot: Path, stage: str, dest: Path, ci: str = "github") -> Path:
@@ -38,7 +35,7 @@ def create(snapshot: Path, stage: str, dest: Path, ci: str = "github") -> Path:
 
 
 def checkout(repo: Path, branch: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "checkout", "-q", branch], check=True)
+    git(repo, "checkout", "-q", branch)
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
@@ -56,14 +53,11 @@ def test_upgrade_gives_the_same_tree_as_creating_at_the_next_stage(
 
 
 def test_upgrade_through_every_stage_at_once(snapshot: Path, tmp_path: Path) -> None:
-    present = [s for s in STAGES if stage_exists(s)]
-    if len(present) < 3:
-        pytest.skip("needs all three stages")
-    repo = create(snapshot, present[0], tmp_path / "repo")
-    report = upgrade_stage(repo, to=present[-1])
+    repo = create(snapshot, STAGES[0], tmp_path / "repo")
+    report = upgrade_stage(repo, to=STAGES[-1])
     assert report.exit_code == 0, report.to_text()
     checkout(repo, report.branch)
-    assert tree(repo) == tree(create(snapshot, present[-1], tmp_path / "fresh"))
+    assert tree(repo) == tree(create(snapshot, STAGES[-1], tmp_path / "fresh"))
 
 
 @pytest.mark.slow
@@ -85,7 +79,7 @@ def test_upgraded_repo_passes_its_own_tests_and_pipeline(
 def test_render_helper_matches_create(tmp_path: Path) -> None:
     # The differential tests above build from a snapshot; the snapshot must render
     # what the working checkout renders.
-    snap = sc.snapshot_template(ROOT, tmp_path / "snap")
+    snap = snapshot_template(ROOT, tmp_path / "snap")
     a = render("data-centric", tmp_path / "a", git=False)
     b = tmp_path / "b"
     create_repo(

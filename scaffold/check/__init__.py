@@ -7,8 +7,9 @@ answers file, the highest stage met, and what is missing for the next.
 """
 
 from scaffold.check._format import FORMATS, format_report
-from scaffold.check._report import CheckReport, CheckResult, check_repo
-from scaffold.check.checks import STAGES, repo_review_checks, repo_review_families
+from scaffold.check._runner import CheckReport, CheckResult, check_repo
+from scaffold.check.checks import repo_review_checks, repo_review_families
+from scaffold.stages import STAGES
 
 __all__ = [
     "FORMATS",

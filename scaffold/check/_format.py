@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import textwrap
 
-from scaffold.check._report import CheckReport, CheckResult
-from scaffold.check.checks import STAGES, repo_review_families
+from scaffold.check._runner import CheckReport, CheckResult
+from scaffold.stages import STAGE_TABLE
 
 FORMATS = ("table", "json", "markdown")
 _MARK = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "ignored": "IGN "}
-_FAMILY_OF_STAGE = {"data-centric": "DC", "model-centric": "MC", "pipeline-centric": "PC"}
 
 
 def _one_line(text: str) -> str:
@@ -37,14 +36,12 @@ def _summary(report: CheckReport) -> list[str]:
 
 
 def format_table(report: CheckReport) -> str:
-    families = repo_review_families()
     out = [f"scaffold check {report.path}", ""]
-    for stage in STAGES:
-        results = report.results_for(stage)
+    for stage in STAGE_TABLE:
+        results = report.results_for(stage.name)
         if not results:
             continue
-        family = families[_FAMILY_OF_STAGE[stage]]
-        out.append(f"{family['name']} ({_FAMILY_OF_STAGE[stage]}): {family['description']}")
+        out.append(f"{stage.title} ({stage.family}): {stage.question}")
         for result in results:
             out.append(f"  {_MARK[result.status]}  {result.id}  {result.title}")
             if (result.message and not result.ok) or result.status == "ignored":
@@ -64,16 +61,14 @@ def _md_cell(result: CheckResult) -> str:
 
 
 def format_markdown(report: CheckReport) -> str:
-    families = repo_review_families()
     out = [f"# scaffold check: `{report.path.name}`", ""]
     out.extend(f"- {line}" for line in _summary(report))
     out.append("")
-    for stage in STAGES:
-        results = report.results_for(stage)
+    for stage in STAGE_TABLE:
+        results = report.results_for(stage.name)
         if not results:
             continue
-        family = families[_FAMILY_OF_STAGE[stage]]
-        out += [f"## {family['name']}", "", f"_{family['description']}_", ""]
+        out += [f"## {stage.title}", "", f"_{stage.question}_", ""]
         out += ["| | ID | check | details |", "|---|---|---|---|"]
         for result in results:
             mark = _MARK[result.status].strip()

@@ -1,4 +1,4 @@
-"""Pure helpers the checks share: gitignore matching, the DVC DAG, CI text."""
+"""Pure helpers the checks share: what fixtures hold, gitignore matching, the DVC DAG, CI text."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from scaffold.check.fixtures import ModuleInfo
 
 # ---------------------------------------------------------------------------
 # gitignore
@@ -87,7 +89,7 @@ def is_ignored(path: str, patterns: Iterable[str]) -> bool:
 
 
 @dataclass(frozen=True)
-class Stage:
+class DvcStage:
     """One ``dvc.yaml`` stage, normalised: every field present, paths as strings."""
 
     name: str
@@ -118,7 +120,7 @@ def _paths(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def dvc_stages(pipeline: Mapping[str, Any] | None) -> tuple[Stage, ...]:
+def dvc_stages(pipeline: Mapping[str, Any] | None) -> tuple[DvcStage, ...]:
     """The stages of a parsed ``dvc.yaml`` (``foreach``/``matrix`` bodies included)."""
     raw = pipeline.get("stages") if isinstance(pipeline, Mapping) else None
     if not isinstance(raw, Mapping):
@@ -131,7 +133,7 @@ def dvc_stages(pipeline: Mapping[str, Any] | None) -> tuple[Stage, ...]:
             continue
         cmd = body.get("cmd", "")
         stages.append(
-            Stage(
+            DvcStage(
                 name=str(name),
                 cmd=" && ".join(map(str, cmd)) if isinstance(cmd, list) else str(cmd or ""),
                 deps=_paths(body.get("deps")),
@@ -149,7 +151,7 @@ def _overlap(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
-def upstream(stage: Stage, stages: Iterable[Stage]) -> set[str]:
+def upstream(stage: DvcStage, stages: Iterable[DvcStage]) -> set[str]:
     """Names of every stage whose outputs ``stage`` depends on, transitively."""
     stages = tuple(stages)
     seen: set[str] = set()
@@ -165,7 +167,7 @@ def upstream(stage: Stage, stages: Iterable[Stage]) -> set[str]:
     return seen
 
 
-def stages_playing(role: str, stages: Iterable[Stage]) -> list[Stage]:
+def stages_playing(role: str, stages: Iterable[DvcStage]) -> list[DvcStage]:
     return [stage for stage in stages if stage.plays(role)]
 
 
@@ -198,3 +200,115 @@ def ci_text(ci_configs: Mapping[str, Any]) -> str:
 def github_triggers(workflow: Mapping[str, Any]) -> Any:
     """A workflow's ``on:`` (YAML 1.1 reads the bare key ``on`` as ``True``)."""
     return workflow.get("on", workflow.get(True))
+
+
+# ---------------------------------------------------------------------------
+# what the checks look for
+# ---------------------------------------------------------------------------
+
+LOCK_FILES = frozenset(
+    {"uv.lock", "poetry.lock", "pdm.lock", "pylock.toml", "Pipfile.lock", "conda-lock.yml"}
+)
+SCHEMA_LIBS = ("pandera", "great_expectations", "pydantic", "pandas_schema", "jsonschema")
+TRACKING_LIBS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "aim")
+SERVING_LIBS = ("fastapi", "flask", "bentoml", "litserve", "starlette", "ray.serve")
+DRIFT_LIBS = ("evidently", "alibi_detect", "nannyml", "whylogs", "deepchecks")
+REGISTRY_NAMES = frozenset(
+    {
+        "register_model",
+        "registered_model_name",
+        "create_registered_model",
+        "set_registered_model_alias",
+        "transition_model_version_stage",
+        "create_model_version",
+    }
+)
+NOTEBOOK_HOOKS = ("nbstripout", "nb-clean", "nb_clean", "jupyter-notebook-cleanup")
+VALIDATE = r"validat|expectation|data[_-]?check"
+TRAIN = r"\btrain|\bfit\b"
+EVALUATE = r"evaluat|\bscore\b"
+GATE = r"\bgate|promot"
+
+
+# ---------------------------------------------------------------------------
+# questions over fixtures
+# ---------------------------------------------------------------------------
+
+
+def is_test(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return (
+        path.startswith(("tests/", "test/"))
+        or "/tests/" in path
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+def source_modules(modules: Mapping[str, ModuleInfo]) -> dict[str, ModuleInfo]:
+    return {path: info for path, info in modules.items() if not is_test(path)}
+
+
+def test_modules(modules: Mapping[str, ModuleInfo]) -> dict[str, ModuleInfo]:
+    return {path: info for path, info in modules.items() if is_test(path)}
+
+
+def imports_any(info: ModuleInfo, targets: Iterable[str]) -> bool:
+    return any(
+        imported == target or imported.startswith(target + ".")
+        for imported in info["imports"]
+        for target in targets
+    )
+
+
+def importers(modules: Mapping[str, ModuleInfo], targets: Iterable[str]) -> dict[str, ModuleInfo]:
+    targets = tuple(targets)
+    return {path: info for path, info in modules.items() if imports_any(info, targets)}
+
+
+def basenames(files: Iterable[str]) -> dict[str, str]:
+    return {path: path.rsplit("/", 1)[-1].lower() for path in files}
+
+
+def files_named(files: Iterable[str], pattern: str, suffix: str = ".py") -> list[str]:
+    regex = re.compile(pattern, re.IGNORECASE)
+    return sorted(
+        path
+        for path, name in basenames(files).items()
+        if name.endswith(suffix) and regex.search(name) and not is_test(path)
+    )
+
+
+def dirs_of(files: Iterable[str]) -> set[str]:
+    return {path.rsplit("/", 1)[0] for path in files if "/" in path}
+
+
+def has_dir_named(files: Iterable[str], name: str) -> bool:
+    return any(d == name or d.endswith("/" + name) for d in dirs_of(files) if not is_test(d + "/"))
+
+
+def keys_in(value: Any) -> Iterable[tuple[str, Any]]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            for key, sub in item.items():
+                yield str(key), sub
+                stack.append(sub)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def pinned(requirement: str) -> bool:
+    spec = requirement.split(";", 1)[0]
+    return "==" in spec or " @ " in spec
+
+
+def missing_ignores(gitignore: Iterable[str], probes: Iterable[str]) -> list[str]:
+    patterns = tuple(gitignore)
+    return [probe for probe in probes if not is_ignored(probe, patterns)]
+
+
+def listing(items: Iterable[str]) -> str:
+    return ", ".join(f"`{item}`" for item in items)

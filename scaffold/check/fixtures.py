@@ -15,16 +15,18 @@ import ast
 import configparser
 import json
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import yaml
+
+from scaffold._copier import ANSWERS_FILE
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
 __all__ = [
-    "ANSWERS_FILE",
+    "FIXTURES",
     "ModuleInfo",
     "ci_configs",
     "codeowners",
@@ -41,8 +43,6 @@ __all__ = [
     "repo_files",
     "requirements",
 ]
-
-ANSWERS_FILE = ".copier-answers.yml"
 
 # Directories that never hold project sources: caches, environments, stores.
 _PRUNED_DIRS = frozenset(
@@ -435,3 +435,12 @@ def config_errors(
         **notebooks,
     }
     return tuple(sorted(p for p, value in expected.items() if p in repo_files and value is None))
+
+
+#: Every fixture by the parameter name a check asks for: the functions in ``__all__``.
+#: ``scaffold check`` computes them all (``pyproject`` included); the standalone
+#: ``repo-review`` gets the same set from the entry points in ``pyproject.toml``
+#: (it brings its own ``pyproject``).
+FIXTURES: dict[str, Callable[..., Any]] = {
+    name: globals()[name] for name in __all__ if name[0].islower()
+}

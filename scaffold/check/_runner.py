@@ -1,9 +1,10 @@
-"""``check_repo``: run every check through repo-review and work out the stage reached."""
+"""The check runner: ``check_repo`` runs every check through repo-review and works out
+the stage a repository reaches."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -11,29 +12,12 @@ from typing import Any, Literal
 from repo_review.fixtures import compute_fixtures
 from repo_review.processor import CollectionReturn, Result, process
 
-from scaffold.check import fixtures as fx
-from scaffold.check.checks import STAGES, repo_review_checks, repo_review_families
+from scaffold.check.checks import repo_review_checks, repo_review_families
+from scaffold.check.fixtures import FIXTURES
 from scaffold.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
+from scaffold.stages import STAGES
 
 Status = Literal["pass", "fail", "skip", "ignored"]
-
-#: The fixtures ``scaffold check`` computes (the safe ``pyproject`` included).
-FIXTURES: dict[str, Callable[..., Any]] = {
-    "repo_files": fx.repo_files,
-    "pyproject": fx.pyproject,
-    "copier_answers": fx.copier_answers,
-    "dvc_pipeline": fx.dvc_pipeline,
-    "params": fx.params,
-    "precommit_config": fx.precommit_config,
-    "ci_configs": fx.ci_configs,
-    "dvc_config": fx.dvc_config,
-    "gitignore": fx.gitignore,
-    "codeowners": fx.codeowners,
-    "requirements": fx.requirements,
-    "notebooks": fx.notebooks,
-    "python_modules": fx.python_modules,
-    "config_errors": fx.config_errors,
-}
 
 
 @dataclass(frozen=True)

@@ -1,220 +1,19 @@
-"""Edit scenarios for testing and benchmarking upgrades (used by tests and benchmarks).
+"""Edit scenarios for testing and benchmarking upgrades.
 
 A *profile* names the files of a template where users typically edit (README,
 dependency list, params, schema, a file the next stage extends, ...). Edits are
 small functions applied to a generated repo; each returns the *expectations*
 that must hold after an upgrade: the edit is still present, or the upgrade
-reported a conflict naming the file. The synthetic template below has a
-profile; the lead can add one for the real templates and reuse everything.
+reported a conflict naming the file. The synthetic template and the real stages
+each have a profile; every edit works on either.
 """
 
 from __future__ import annotations
 
 import random
-import shutil
-import subprocess
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import copier
-
-# ---------------------------------------------------------------------------
-# A small three-stage template built on the fly (copier's own test pattern)
-# ---------------------------------------------------------------------------
-
-_COPIER_YML = """\
-_subdirectory: "templates/{{ stage }}"
-_templates_suffix: .jinja
-_answers_file: .copier-answers.yml
-project_name:
-  type: str
-  default: Demo project
-package_name:
-  type: str
-  default: demo
-stage:
-  type: str
-  default: a
-  choices: [a, b, c]
-"""
-
-_ANSWERS = "{{ _copier_answers | to_nice_yaml -}}\n"
-
-_STAGE_A = {
-    "README.md.jinja": """\
-        # {{ project_name }}
-
-        Describe your project here.
-
-        ## Stage
-        {% block readme_stage %}
-        Stage a: data only.
-        {% endblock %}
-        """,
-    "pyproject.toml.jinja": """\
-        [project]
-        name = "{{ package_name }}"
-        dependencies = [
-        {%- block dependencies %}
-            "pandas>=2",
-        {%- endblock %}
-            # Your own dependencies below
-        ]
-        """,
-    "params.yaml.jinja": """\
-        seed: 42
-        sample_rows: 1000
-        {% block params %}{% endblock %}
-        """,
-    "src/{{ package_name }}/schema.py.jinja": """\
-        \"\"\"The data contract.\"\"\"
-
-        COLUMNS = {
-            "id": "int",
-            "amount": "float",
-            # Your own columns below
-        }
-        """,
-    "src/{{ package_name }}/cli.py.jinja": """\
-        \"\"\"Command line.\"\"\"
-
-        COMMANDS = [
-        {%- block cli_commands %}
-            "ingest",
-            "validate",
-        {%- endblock %}
-        ]
-
-
-        def main() -> None:
-            print(COMMANDS)
-        """,
-    "src/{{ package_name }}/legacy.py": '"""Helpers kept for stage a only."""\n\nVALUE = 1\n',
-    "notebooks/explore.md": "# Exploration\n\nNotes about the data.\n",
-    "{{ _copier_conf.answers_file }}.jinja": _ANSWERS,
-}
-
-_STAGE_B = {
-    "README.md.jinja": """\
-        {% extends "templates/a/README.md.jinja" %}
-        {% block readme_stage %}
-        {{ super() }}
-        Stage b: models.
-        {% endblock %}
-        """,
-    "pyproject.toml.jinja": """\
-        {% extends "templates/a/pyproject.toml.jinja" %}
-        {% block dependencies %}{{ super() }}
-            "scikit-learn>=1.5",
-        {%- endblock %}
-        """,
-    "params.yaml.jinja": """\
-        {% extends "templates/a/params.yaml.jinja" %}
-        {% block params %}
-        train:
-          n_estimators: 100
-        {% endblock %}
-        """,
-    "src/{{ package_name }}/schema.py.jinja": (
-        '{% include "templates/a/src/{{ package_name }}/schema.py.jinja" %}'
-    ),
-    "src/{{ package_name }}/cli.py.jinja": """\
-        {% extends "templates/a/src/{{ package_name }}/cli.py.jinja" %}
-        {% block cli_commands %}{{ super() }}
-            "train",
-        {%- endblock %}
-        """,
-    # stage b renames legacy.py to compat.py and drops the notebook
-    "src/{{ package_name }}/compat.py": '"""Helpers kept for stage a only."""\n\nVALUE = 1\n',
-    "src/{{ package_name }}/train.py.jinja": (
-        '"""Train a model."""\n\n\ndef train() -> str:\n    return "model"\n'
-    ),
-    "{{ _copier_conf.answers_file }}.jinja": _ANSWERS,
-}
-
-_STAGE_C = {
-    **{
-        name: f'{{% include "templates/b/{name}" %}}'
-        for name in _STAGE_B
-        if name.endswith(".jinja")
-    },
-    "src/{{ package_name }}/compat.py": '"""Helpers kept for stage a only."""\n\nVALUE = 1\n',
-    "src/{{ package_name }}/cli.py.jinja": """\
-        {% extends "templates/b/src/{{ package_name }}/cli.py.jinja" %}
-        {% block cli_commands %}{{ super() }}
-            "serve",
-        {%- endblock %}
-        """,
-    "src/{{ package_name }}/serve.py.jinja": '"""Serve predictions."""\n',
-    "{{ _copier_conf.answers_file }}.jinja": _ANSWERS,
-}
-
-
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(cwd), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-
-def _write_tree(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-
-
-def build_synthetic_template(root: Path, *, stages: str = "abc", tag: str = "v1") -> Path:
-    """Write a three-stage template (a -> b -> c) into ``root``, commit and tag it."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "copier.yml").write_text(_COPIER_YML, encoding="utf-8")
-    for stage, files in zip("abc", (_STAGE_A, _STAGE_B, _STAGE_C), strict=True):
-        if stage in stages:
-            _write_tree(root / "templates" / stage, files)
-    _git(root, "init", "--quiet", "--initial-branch=main")
-    _git(root, "add", "-A")
-    _git(root, "commit", "--quiet", "-m", "template v1")
-    if tag:
-        _git(root, "tag", tag)
-    return root
-
-
-def release_template(root: Path, files: dict[str, str], tag: str) -> None:
-    """Commit changed template files (paths relative to ``root``) and tag a release."""
-    _write_tree(root, files)
-    _git(root, "add", "-A")
-    _git(root, "commit", "--quiet", "-m", f"template {tag}")
-    _git(root, "tag", tag)
-
-
-def generate(template: Path | str, dest: Path, stage: str, vcs_ref: str | None = None) -> Path:
-    """Generate a repo at ``stage`` with default answers and commit it on ``main``."""
-    copier.run_copy(
-        str(Path(template).resolve()),
-        dest,
-        data={"stage": stage},
-        defaults=True,
-        quiet=True,
-        vcs_ref=vcs_ref,
-    )
-    _git(dest, "init", "--quiet", "--initial-branch=main")
-    _git(dest, "add", "-A")
-    _git(dest, "commit", "--quiet", "-m", "generated")
-    return dest
-
-
-def commit(repo: Path, message: str = "edit") -> None:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "--quiet", "--allow-empty", "-m", message)
-
-
-# ---------------------------------------------------------------------------
-# Profiles and edits
-# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -251,21 +50,6 @@ SYNTHETIC_PROFILE = Profile(
 )
 
 
-def snapshot_template(source: Path, dest: Path) -> Path:
-    """Commit the current copier.yml and templates/ of ``source`` into a fresh git repo.
-
-    Upgrades need a template whose recorded commit exists; a working checkout
-    with uncommitted changes has none, so tests and benchmarks use a snapshot.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source / "copier.yml", dest / "copier.yml")
-    shutil.copytree(source / "templates", dest / "templates")
-    _git(dest, "init", "--quiet", "--initial-branch=main")
-    _git(dest, "add", "-A")
-    _git(dest, "commit", "--quiet", "-m", "template snapshot")
-    return dest
-
-
 def _stage_profile(stage: str, pkg: str = "my_ml_project") -> Profile:
     """Where users of the real templates edit, for a repo at ``stage`` (default answers)."""
     src = f"src/{pkg}"
@@ -281,7 +65,7 @@ def _stage_profile(stage: str, pkg: str = "my_ml_project") -> Profile:
         params="params.yaml",
         param_line="rows:",
         schema=f"{src}/data/schema.py",
-        schema_anchor="churned: Series[int]",
+        schema_anchor="(pa.DataFrameModel):",
         extended_file=f"{src}/cli.py",
         deletable=(
             "notebooks/01-exploration.ipynb",
@@ -374,7 +158,7 @@ def add_schema_column(repo: Path, p: Profile, rng: random.Random, tag: str) -> l
 def edit_readme(repo: Path, p: Profile, rng: random.Random, tag: str) -> list[Expectation]:
     path = repo / p.readme
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    sentence = f"Our team note {tag}: churn is measured weekly ({rng.randint(1, 99)}).\n"
+    sentence = f"Our team note {tag}: the data is refreshed weekly ({rng.randint(1, 99)}).\n"
     # prose goes after the title paragraph, where people write about their project
     lines.insert(min(2, len(lines)), sentence)
     path.write_text("".join(lines), encoding="utf-8")

@@ -27,6 +27,18 @@ class StepReport:
     not_recreated: list[str] = field(default_factory=list)
 
 
+_FILE_LISTS = ("added", "merged", "conflicted", "kept", "removed", "not_recreated")
+
+
+def _union_of_steps(name: str) -> property:
+    """A report property: the sorted union of one file list over all steps."""
+
+    def union(self: UpgradeReport) -> list[str]:
+        return sorted({path for step in self.steps for path in getattr(step, name)})
+
+    return property(union, doc=f"``{name}`` of every step, sorted.")
+
+
 @dataclass
 class UpgradeReport:
     """The outcome of ``upgrade_stage`` or ``update_template``.
@@ -56,36 +68,12 @@ class UpgradeReport:
     steps: list[StepReport] = field(default_factory=list)
     diff: str | None = None
 
-    def _union(self, name: str) -> list[str]:
-        seen: dict[str, None] = {}
-        for step in self.steps:
-            for path in getattr(step, name):
-                seen[path] = None
-        return sorted(seen)
-
-    @property
-    def added(self) -> list[str]:
-        return self._union("added")
-
-    @property
-    def merged(self) -> list[str]:
-        return self._union("merged")
-
-    @property
-    def conflicted(self) -> list[str]:
-        return self._union("conflicted")
-
-    @property
-    def kept(self) -> list[str]:
-        return self._union("kept")
-
-    @property
-    def removed(self) -> list[str]:
-        return self._union("removed")
-
-    @property
-    def not_recreated(self) -> list[str]:
-        return self._union("not_recreated")
+    added = _union_of_steps("added")
+    merged = _union_of_steps("merged")
+    conflicted = _union_of_steps("conflicted")
+    kept = _union_of_steps("kept")
+    removed = _union_of_steps("removed")
+    not_recreated = _union_of_steps("not_recreated")
 
     @property
     def exit_code(self) -> int:
@@ -110,7 +98,7 @@ class UpgradeReport:
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
-        for name in ("added", "merged", "conflicted", "kept", "removed", "not_recreated"):
+        for name in _FILE_LISTS:
             data[name] = getattr(self, name)
         data["reached_stage"] = self.steps[-1].to_stage if self.steps else self.from_stage
         data["exit_code"] = self.exit_code

@@ -1,0 +1,149 @@
+"""Our use of copier: the answers file, template URLs, the ref to render, quiet runs.
+
+Every call into copier goes through :func:`quiet_copier`, so copier's chatter and
+warnings never reach a user's stdout (``--json`` stays clean) and copier's own
+commits in its temporary repos have an identity. Copier's failures become one
+line for the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import sys
+import warnings
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import copier
+from copier.errors import CopierError
+from packaging.version import InvalidVersion, Version
+
+from scaffold._git import git, rev_parse
+from scaffold.errors import UserError
+
+#: Where copier records the answers and the template's source and commit.
+ANSWERS_FILE = ".copier-answers.yml"
+
+#: Template sources that copier clones rather than reads from a local path.
+TEMPLATE_URL = re.compile(r"^(gh:|gl:|git\+|https?://|ssh://|git@|file://)")
+
+
+def is_url(source: str) -> bool:
+    """Whether ``source`` names a remote template (copier clones it)."""
+    return bool(TEMPLATE_URL.match(source))
+
+
+def is_local(source: str) -> bool:
+    """Whether ``source`` is an existing local path (an absolute one, as we record them)."""
+    return Path(source).is_absolute() and Path(source).exists()
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type when it has none."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+@contextlib.contextmanager
+def quiet_copier(
+    env: Mapping[str, str] | None = None, *, interactive: bool = False, hold_stderr: bool = False
+) -> Iterator[None]:
+    """Run copier with its warnings muted, and with ``env`` set while it runs.
+
+    Unless ``interactive`` (copier may prompt), copier's stdout goes to stderr so
+    stdout stays the command's own. ``hold_stderr`` swallows copier's notes (such
+    as "no git tags") so that a failure is reported in one line.
+    """
+    saved = {key: os.environ.get(key) for key in env or {}}
+    os.environ.update(env or {})
+    to_stderr = contextlib.nullcontext() if interactive else contextlib.redirect_stdout(sys.stderr)
+    held = contextlib.redirect_stderr(io.StringIO()) if hold_stderr else contextlib.nullcontext()
+    try:
+        with warnings.catch_warnings(), to_stderr, held:
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def render_template(
+    source: str,
+    dest: Path,
+    data: Mapping[str, Any],
+    *,
+    vcs_ref: str | None,
+    env: Mapping[str, str] | None = None,
+    defaults: bool = True,
+    quiet: bool = True,
+    interactive: bool = False,
+    hold_stderr: bool = False,
+) -> Path:
+    """Render ``source`` at ``vcs_ref`` into ``dest`` with copier's public ``run_copy``.
+
+    Copier's failures become a one-line ``UserError``; nothing in a template runs
+    code (no tasks), so no answer needs ``--trust``.
+    """
+    with quiet_copier(env, interactive=interactive, hold_stderr=hold_stderr):
+        try:
+            copier.run_copy(
+                source,
+                dest,
+                data=dict(data),
+                defaults=defaults,
+                vcs_ref=vcs_ref or None,
+                overwrite=True,
+                quiet=quiet,
+                skip_tasks=True,
+                unsafe=False,
+            )
+        except (ValueError, CopierError) as exc:
+            raise UserError(first_line(exc)) from exc
+    return dest
+
+
+def update_project(
+    project: Path, data: Mapping[str, Any], *, vcs_ref: str | None, env: Mapping[str, str]
+) -> None:
+    """Copier's 3-way update of ``project``, conflicts left inline; errors propagate."""
+    with quiet_copier(env):
+        copier.run_update(
+            project,
+            data=dict(data),
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            conflict="inline",
+            vcs_ref=vcs_ref or None,
+            skip_tasks=True,
+        )
+
+
+def target_ref(source: str, vcs_ref: str | None) -> tuple[str, str | None]:
+    """The ref copier should render and its commit id (None for remote templates).
+
+    Like copier: the newest PEP 440 release tag, or HEAD when there is none.
+    """
+    if not is_local(source):
+        return vcs_ref or "", None  # remote: copier picks its default (latest tag or HEAD)
+    if vcs_ref is None:
+        vcs_ref = "HEAD"
+        versions: list[tuple[Version, str]] = []
+        for tag in git(source, "tag", "--list").splitlines():
+            with contextlib.suppress(InvalidVersion):
+                version = Version(tag)
+                if not version.is_prerelease:
+                    versions.append((version, tag))
+        if versions:
+            vcs_ref = max(versions)[1]
+    commit = rev_parse(source, vcs_ref)
+    if commit is None:
+        raise UserError(f"template ref {vcs_ref!r} not found in {source}")
+    return vcs_ref, commit
