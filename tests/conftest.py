@@ -20,7 +20,11 @@ from scaffold.new import create_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("SCAFFOLD_TEST_CACHE", ROOT / ".cache"))
-GENERATED_VENV = CACHE / "generated-venv"
+# Under pytest-xdist each worker installs generated repos into a venv of its own
+# (the editable install is re-linked per repo, which must not race); uv's cache
+# makes the second venv cheap.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+GENERATED_VENV = CACHE / (f"generated-venv-{_WORKER}" if _WORKER else "generated-venv")
 PRE_COMMIT_HOME = CACHE / "pre-commit"
 
 

@@ -10,15 +10,14 @@ server answers a row of the table and refuses a row that breaks the contract.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import ANSWERS, install_generated, make_runner, runner_env
+from helpers import commit_all, git, snapshot_template
 from serving_probe import broken_record, http, request_example, serving
 from sklearn_tables import TABLES, Table
 
-from scaffold import _upgrade_scenarios as sc
 from scaffold.new import create_repo
 from scaffold.upgrade import upgrade_stage
 
@@ -29,19 +28,7 @@ PKG = "own_table"
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sc.snapshot_template(ROOT, tmp_path_factory.mktemp("snapshot") / "template")
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def _commit_all(repo: Path, message: str) -> None:
-    _git(repo, "add", "-A")
-    if _git(repo, "status", "--porcelain"):
-        _git(repo, "commit", "-q", "-m", message)
+    return snapshot_template(ROOT, tmp_path_factory.mktemp("snapshot") / "template")
 
 
 def _works_at_its_stage(repo: Path, venv: Path, stage: str) -> None:
@@ -52,9 +39,11 @@ def _works_at_its_stage(repo: Path, venv: Path, stage: str) -> None:
     assert " passed" in tests.stdout and " failed" not in tests.stdout, f"{stage}: {tests.stdout}"
     run("dvc", "repro", timeout=1800)
     run("pre-commit", "run", "--all-files", "--show-diff-on-failure", timeout=1800)
-    changed = {line[3:] for line in _git(repo, "status", "--porcelain").splitlines()}
+    changed = {
+        line.split(maxsplit=1)[1] for line in git(repo, "status", "--porcelain").splitlines()
+    }
     assert changed <= {"dvc.lock"}, f"{stage}: the pipeline or the hooks changed {changed}"
-    _commit_all(repo, f"Run the pipeline at {stage}")
+    commit_all(repo, f"Run the pipeline at {stage}")
 
 
 @pytest.mark.parametrize("table", TABLES, ids=[t.name for t in TABLES])
@@ -73,13 +62,13 @@ def test_own_table_upgrades_through_every_stage_with_no_edits(
     run = make_runner(repo, generated_venv)
     inferred = run(PKG, *table.infer_args(delivered))
     assert table.target in inferred.stdout
-    _commit_all(repo, f"Declare our own table: {table.name}")
+    commit_all(repo, f"Declare our own table: {table.name}")
     _works_at_its_stage(repo, generated_venv, "data-centric")
 
     for stage in ("model-centric", "pipeline-centric"):
         report = upgrade_stage(repo, to=stage)
         assert report.exit_code == 0 and report.conflicted == [], report.to_text()
-        _git(repo, "merge", "-q", "--ff-only", report.branch)
+        git(repo, "merge", "-q", "--ff-only", report.branch)
         _works_at_its_stage(repo, generated_venv, stage)
 
     with serving([PKG, "serve"], repo, runner_env(generated_venv)) as base:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,22 +12,28 @@ from conftest import (
     ANSWERS,
     CI_PROVIDERS,
     Runner,
+    choices,
     install_generated,
     make_runner,
     render,
     runner_env,
 )
 from helpers import git
+from serving_probe import broken_record, http, request_example, serving
 
 from scaffold.stages import STAGES
 
 pytestmark = pytest.mark.slow
 PKG = ANSWERS["package_name"]
 TOOLS = Path(sys.executable).parent
-# (stage, CI provider, orchestrator): the option combinations that change files.
-CASES = [(stage, ci, "dvc") for stage in STAGES for ci in CI_PROVIDERS] + [
+# (stage, CI provider, orchestrator, task): every stage with each CI provider, and
+# Prefect once. The sample's task rotates over the cases rather than multiplying
+# them, so each task's sample runs at every stage that trains a model.
+TASKS = choices("task")
+_BASE = [(stage, ci, "dvc") for stage in STAGES for ci in CI_PROVIDERS] + [
     ("pipeline-centric", "github", "prefect")
 ]
+CASES = [(*case, TASKS[i % len(TASKS)]) for i, case in enumerate(_BASE)]
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Generated:
     stage: str
     ci: str
     orchestrator: str
+    task: str
     path: Path
     run: Runner
     venv: Path
@@ -52,18 +54,26 @@ class Generated:
         return self.run("git", "status", "--porcelain", "--untracked-files=all").stdout
 
 
-@pytest.fixture(scope="module", params=CASES, ids=["-".join(case) for case in CASES])
+# Under pytest-xdist (--dist loadgroup) all tests of one generated repo run on one
+# worker, so each repo is generated and installed once.
+PARAMS = [
+    pytest.param(case, id="-".join(case), marks=pytest.mark.xdist_group("-".join(case)))
+    for case in CASES
+]
+
+
+@pytest.fixture(scope="module", params=PARAMS)
 def repo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, generated_venv: Path
 ) -> Generated:
-    stage, ci, orchestrator = request.param
-    answers = {"ci_provider": ci}
+    stage, ci, orchestrator, task = request.param
+    answers = {"ci_provider": ci, "task": task}
     if stage == "pipeline-centric":
         answers["orchestrator"] = orchestrator
     path = render(stage, tmp_path_factory.mktemp("gen") / "-".join(request.param), **answers)
     install_generated(path, generated_venv)
     run = make_runner(path, generated_venv)
-    return Generated(stage, ci, orchestrator, path, run, generated_venv)
+    return Generated(stage, ci, orchestrator, task, path, run, generated_venv)
 
 
 def test_its_own_tests_pass(repo: Generated) -> None:
@@ -138,7 +148,8 @@ def test_model_pipeline_leaves_metrics_a_run_and_a_registered_model(repo: Genera
     repo.at_least("model-centric")
     repo.run("dvc", "repro", timeout=1800)
     metrics = repo.run("dvc", "metrics", "show").stdout
-    assert "roc_auc" in metrics
+    headline = {"binary": "roc_auc", "multiclass": "f1_macro", "regression": "rmse"}
+    assert headline[repo.task] in metrics
     repo.run("dvc", "plots", "show", "-o", str(repo.path / ".." / "plots"))
     runs, models, versions = map(int, repo.run("python", "-c", MLFLOW_PROBE).stdout.split())
     assert runs >= 1
@@ -147,72 +158,21 @@ def test_model_pipeline_leaves_metrics_a_run_and_a_registered_model(repo: Genera
     assert (repo.path / "reports" / "model_card.md").is_file()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _http(method: str, url: str, body: object | None = None) -> tuple[int, dict]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def _request_example(openapi: dict) -> dict:
-    """The single-record example the service advertises in its OpenAPI schema."""
-    schemas = openapi["components"]["schemas"]
-    for schema in schemas.values():
-        examples = schema.get("examples") or []
-        if examples and isinstance(examples[0], dict) and "records" not in examples[0]:
-            return examples[0]
-    raise AssertionError("no request example in the OpenAPI schema")
-
-
 def test_served_model_answers_over_http(repo: Generated) -> None:
     repo.at_least("pipeline-centric")
     repo.run("dvc", "repro", timeout=1800)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [PKG, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=repo.path,
-        env=runner_env(repo.venv),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if _http("GET", f"{base}/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "server did not become healthy"
-            time.sleep(0.5)
-        status, metadata = _http("GET", f"{base}/metadata")
+    with serving([PKG, "serve"], repo.path, runner_env(repo.venv)) as base:
+        status, metadata = http("GET", f"{base}/metadata")
         assert status == 200
         assert str(metadata.get("model_version") or metadata)
-        _, openapi = _http("GET", f"{base}/openapi.json")
-        example = _request_example(openapi)
-        status, single = _http("POST", f"{base}/predict", example)
+        _, openapi = http("GET", f"{base}/openapi.json")
+        example = request_example(openapi)
+        status, single = http("POST", f"{base}/predict", example)
         assert status == 200, single
-        status, batch = _http("POST", f"{base}/predict", {"records": [example, example]})
+        status, batch = http("POST", f"{base}/predict", {"records": [example, example]})
         assert status == 200, batch
-        status, error = _http("POST", f"{base}/predict", {**example, "tenure_months": "many"})
+        status, error = http("POST", f"{base}/predict", broken_record(openapi))
         assert status == 422, error
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     log = repo.path / "logs" / "predictions.jsonl"
     assert log.is_file() and len(log.read_text().splitlines()) >= 3
 

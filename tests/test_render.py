@@ -20,6 +20,8 @@ from helpers import tree
 from scaffold._template import Template
 from scaffold.stages import STAGES
 
+# Every combination is rendered once per worker: keep this module on one worker.
+pytestmark = pytest.mark.xdist_group("render")
 EXPECTED = Path(__file__).parent / "expected"
 # GitHub expressions `${{ ... }}` are the only braces allowed to survive rendering.
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%")
@@ -30,6 +32,7 @@ AXES: dict[str, tuple[str, ...]] = {
     "ci_provider": choices("ci_provider"),
     "orchestrator": choices("orchestrator"),
     "python_version": choices("python_version"),
+    "task": choices("task"),
 }
 #: Questions copier asks only for some stages (their ``when:``); elsewhere they stay unset.
 ONLY_AT = {"orchestrator": {"pipeline-centric"}}
@@ -91,7 +94,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _id(stage: str, ci: str = "github") -> str:
     """The id of the default combination of ``stage`` with CI provider ``ci``."""
-    defaults = {"stage": stage, "ci_provider": ci, "orchestrator": "dvc", "python_version": "3.11"}
+    defaults = {
+        "stage": stage,
+        "ci_provider": ci,
+        "orchestrator": "dvc",
+        "python_version": "3.11",
+        "task": "binary",
+    }
     return next(
         i for combo, i in zip(COMBINATIONS, IDS, strict=True) if combo.items() <= defaults.items()
     )
@@ -194,3 +203,40 @@ def test_no_template_text_is_copied_between_stage_directories() -> None:
         ]
         seen.update(stage_windows)
     assert copies == []
+
+
+#: The files that may name the sample: its generator, the contract instance, the
+#: problem declaration, the derived-feature hook and the generator's own test.
+SAMPLE_FILES = (
+    "data/sample.py",
+    "data/schema.py",
+    "params.yaml",
+    "features/derived.py",
+    "tests/data/test_sample.py",
+)
+
+
+def _sample_words(rendered: dict[str, Path]) -> set[str]:
+    """Column names of every task's sample contract, plus the sample's domain words."""
+    words = {"churn", "customer"}
+    for combo, name in zip(COMBINATIONS, IDS, strict=True):
+        if combo["stage"] == "data-centric":
+            schema = rendered[name] / "src" / ANSWERS["package_name"] / "data" / "schema.py"
+            words |= set(re.findall(r"^\s+(\w+): Series\[", schema.read_text(), re.MULTILINE))
+    # "contract" is a sample column and also the generic word for the data contract.
+    return words - {"contract"}
+
+
+def test_only_the_sample_files_name_the_sample(rendered: dict[str, Path]) -> None:
+    """Everything but the sample's own files works from the declared problem."""
+    words = _sample_words(rendered)
+    assert len(words) > 5, words
+    pattern = re.compile(rf"\b({'|'.join(sorted(words))})", re.IGNORECASE)
+    offenders = sorted(
+        f"{path.relative_to(ROOT).as_posix()}: {match.group(0)}"
+        for path in (ROOT / "templates").rglob("*")
+        if path.is_file() and not path.as_posix().removesuffix(".jinja").endswith(SAMPLE_FILES)
+        for match in [pattern.search(path.read_text(encoding="utf-8", errors="replace"))]
+        if match
+    )
+    assert offenders == []

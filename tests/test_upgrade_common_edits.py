@@ -8,15 +8,14 @@ merged files must still parse.
 
 from __future__ import annotations
 
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ANSWERS
+from helpers import git, snapshot_template
 
-from scaffold import _upgrade_scenarios as sc
 from scaffold.new import create_repo
 from scaffold.upgrade import upgrade_stage
 
@@ -34,13 +33,7 @@ DVC_STAGE = (
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sc.snapshot_template(ROOT, tmp_path_factory.mktemp("snapshot") / "template")
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout
+    return snapshot_template(ROOT, tmp_path_factory.mktemp("snapshot") / "template")
 
 
 def _append_after(path: Path, anchor: str, text: str) -> None:
@@ -57,7 +50,7 @@ def _make_common_edits(repo: Path) -> None:
     with (repo / "params.yaml").open("a", encoding="utf-8") as params:
         params.write(PARAM)
     _append_after(repo / "dvc.yaml", "# Your own stages below", DVC_STAGE)
-    _git(repo, "commit", "-qam", "Our own runbook, dependency, parameter and stage")
+    git(repo, "commit", "-qam", "Our own runbook, dependency, parameter and stage")
 
 
 def _assert_edits_kept(repo: Path, stage: str) -> None:
@@ -83,5 +76,5 @@ def test_common_edits_merge_cleanly_through_every_stage(
     for stage in ("model-centric", "pipeline-centric"):
         report = upgrade_stage(repo, to=stage)
         assert report.exit_code == 0 and report.conflicted == [], report.to_text()
-        _git(repo, "merge", "-q", "--ff-only", report.branch)
+        git(repo, "merge", "-q", "--ff-only", report.branch)
         _assert_edits_kept(repo, stage)
