@@ -39,14 +39,16 @@ import numpy as np
 import pandas as pd
 from my_ml_project.config import Paths
 from my_ml_project.data.prepare import load_processed
-from my_ml_project.features.build import INPUT_COLUMNS
+from my_ml_project.features.build import feature_spec
 
 root, rows, target = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 paths = Paths.from_env(root)
+spec = feature_spec(paths)
 base = pd.concat([load_processed(paths, "train"), load_processed(paths, "test")])
-base = base[list(INPUT_COLUMNS)].reset_index(drop=True)
+base = base[list(spec.input_columns)].reset_index(drop=True)
 picked = base.iloc[np.random.default_rng(0).integers(0, len(base), rows)].reset_index(drop=True)
-picked["customer_id"] = [f"C{i % 1_000_000:06d}" for i in range(rows)]  # contract-shaped
+if spec.problem.id:  # resampled rows repeat ids; batch scoring does not need them unique
+    picked[spec.problem.id] = picked[spec.problem.id].astype(str)
 if target.endswith(".parquet"):
     picked.to_parquet(target, index=False)
 else:

@@ -35,24 +35,26 @@ ROOT = Path(__file__).resolve().parents[1]
 STAGE = "pipeline-centric"
 HOST = "127.0.0.1"  # loopback only
 
-# Run by the venv's Python: test-split records after a price rise and a support
-# backlog, as a client would send them (the served data drifts).
+# Run by the venv's Python: test-split records with every numeric feature pushed
+# into its top quartile and every categorical feature stuck at one allowed value,
+# as a client would send them: the served data drifts, whatever the contract's
+# columns, and every record still meets the contract.
 DUMP_SHIFTED = """
 import sys
 from my_ml_project.config import Paths
 from my_ml_project.data.prepare import load_processed
-from my_ml_project.features.build import INPUT_COLUMNS
+from my_ml_project.features.build import feature_spec
 
-frame = load_processed(Paths.from_env(sys.argv[1]), "test")[list(INPUT_COLUMNS)]
+paths = Paths.from_env(sys.argv[1])
+spec = feature_spec(paths)
+problem = spec.problem
+frame = load_processed(paths, "test")[list(spec.input_columns)]
 frame = frame.sample(n=int(sys.argv[2]), replace=True, random_state=0)
-frame = frame.assign(
-    customer_id=[f"C{900000 + i % 100000:06d}" for i in range(len(frame))],
-    monthly_charges=(frame["monthly_charges"] * 1.6).round(2),
-    total_charges=(frame["total_charges"] * 1.6).round(2),
-    support_calls=frame["support_calls"] + 3,
-    tenure_months=frame["tenure_months"] // 4,
-    contract="month-to-month",
-)
+for name in problem.numeric_features:
+    frame[name] = frame[name].clip(lower=frame[name].quantile(0.75))
+for name, allowed in problem.categories.items():
+    if name in frame.columns and allowed:
+        frame[name] = allowed[0]
 print(frame.to_json(orient="records", date_format="iso"))
 """
 

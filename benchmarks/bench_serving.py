@@ -44,9 +44,10 @@ DUMP_RECORDS = """
 import sys
 from my_ml_project.config import Paths
 from my_ml_project.data.prepare import load_processed
-from my_ml_project.features.build import INPUT_COLUMNS
+from my_ml_project.features.build import feature_spec
 
-frame = load_processed(Paths.from_env(sys.argv[1]), "test")[list(INPUT_COLUMNS)]
+paths = Paths.from_env(sys.argv[1])
+frame = load_processed(paths, "test")[list(feature_spec(paths).input_columns)]
 print(frame.to_json(orient="records", date_format="iso"))
 """
 
