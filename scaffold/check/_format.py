@@ -54,10 +54,11 @@ def format_table(report: CheckReport) -> str:
     others = _organisation(report)
     if others:
         out.append("Organisation checks")
-        out.extend(f"  {_MARK[r.status]}  {r.id}  {r.title}" for r in others)
-        out.extend(
-            f"              {_one_line(r.message)}" for r in others if not r.ok and r.message
-        )
+        for result in others:
+            out.append(f"  {_MARK[result.status]}  {result.id}  {result.title}")
+            if result.message and not result.ok:
+                wrapped = textwrap.wrap(_one_line(result.message), width=88)
+                out.extend(f"              {line}" for line in wrapped)
         out.append("")
     out.extend(_summary(report))
     return "\n".join(out)
