@@ -13,13 +13,16 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from scaffold import __version__
 from scaffold._template import Template, resolve_source
 from scaffold.adopt import adopt_repo
 from scaffold.check import FORMATS, format_report
-from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
+from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError, UserError
+from scaffold.fleet import check_fleet, repos_below, repos_from_file, stderr_progress
+from scaffold.fleet_report import FLEET_FORMATS, format_fleet
 from scaffold.new import create_repo, load_data_file, parse_data_pairs
 from scaffold.profile import Profile, check_with_profile, load_profile
 from scaffold.stages import STAGE_TABLE, STAGES
@@ -74,6 +77,18 @@ examples:
   scaffold check                      # the repo in the current directory
   scaffold check path/to/repo --format json
   scaffold check --select DC,MC201 --ignore DC108
+"""
+
+FLEET_CHECK_EXAMPLES = """\
+examples:
+  scaffold fleet check --root ~/src/ml-repos
+  scaffold fleet check --from repos.txt --profile org/profile.yml --format html -o fleet.html
+  scaffold fleet check --root . --format json --jobs 4 > fleet.json
+
+A repo breaks the policy when it meets a lower stage than required (the
+profile's policy.stage for it, else the stage it declares), fails an
+organisation check or locked answer, or cannot be checked although a stage is
+required. Missing, non-git and foreign repos are reported and never stop the run.
 """
 
 _STAGE_CHOICES = ", ".join(STAGES)
@@ -271,16 +286,53 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_repo_path(check)
     check.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    _add_check_selectors(check)
+    _add_profile_option(check)
+    _add_fleet_commands(sub)
+    return parser
+
+
+def _add_check_selectors(parser: argparse.ArgumentParser) -> None:
     for option, verb in (("--select", "only these checks"), ("--ignore", "skip these checks")):
-        check.add_argument(
+        parser.add_argument(
             option,
             action="append",
             default=[],
             metavar="IDS",
             help=f"{verb}: IDs or family prefixes ({_FAMILIES}), comma-separated",
         )
+
+
+def _add_fleet_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fleet = sub.add_parser(
+        "fleet",
+        help="act on many repositories at once",
+        description="Commands over a fleet of repositories.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fleet_sub = fleet.add_subparsers(dest="fleet_command", metavar="COMMAND", required=True)
+    check = _add_command(
+        fleet_sub,
+        "check",
+        _run_fleet_check,
+        help="check every repo and write a fleet report",
+        description="Check every repository (in parallel, progress on stderr) and report per "
+        "repo the declared stage, the stage met, the template version and how many releases "
+        "it is behind, and the failing checks, with a summary across the fleet.",
+        examples=FLEET_CHECK_EXAMPLES,
+    )
+    where = check.add_mutually_exclusive_group(required=True)
+    where.add_argument("--root", metavar="DIR", help="every git repo below DIR")
+    where.add_argument("--from", dest="from_file", metavar="FILE", help="a file of repo paths")
+    check.add_argument("--format", choices=FLEET_FORMATS, default="table", help="report format")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    check.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help="worker processes (default: cores)"
+    )
+    check.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    _add_check_selectors(check)
     _add_profile_option(check)
-    return parser
 
 
 # ---------------------------------------------------------------------------
@@ -355,6 +407,29 @@ def _run_adopt(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     report = check_with_profile(args.path, _profile(args), select=args.select, ignore=args.ignore)
     print(format_report(report, args.format))
+    return report.exit_code
+
+
+def _run_fleet_check(args: argparse.Namespace) -> int:
+    profile = _profile(args)
+    repos = repos_below(args.root) if args.root else repos_from_file(args.from_file)
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError("--jobs must be at least 1")
+    if args.output and not Path(args.output).parent.is_dir():
+        raise UserError(f"directory of --output does not exist: {Path(args.output).parent}")
+    report = check_fleet(
+        repos,
+        profile=profile,
+        select=args.select,
+        ignore=args.ignore,
+        jobs=args.jobs,
+        progress=None if args.quiet else stderr_progress(),
+    )
+    text = format_fleet(report, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
     return report.exit_code
 
 

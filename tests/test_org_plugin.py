@@ -95,3 +95,22 @@ def test_without_the_plugin_there_are_no_organisation_checks(bad: Path) -> None:
     proc = scaffold(None, "check", str(bad), "--format", "json")
     assert proc.returncode == 0
     assert not [check for check in results(proc) if check.startswith("ACME")]
+
+
+def test_fleet_check_runs_the_plugin(plugin_path: Path, good: Path, bad: Path) -> None:
+    for repo in (good, bad):
+        subprocess.run(["git", "init", "--quiet", str(repo)], check=True)
+    proc = scaffold(
+        plugin_path,
+        *("fleet", "check", "--root", str(good.parent), "--format", "json", "--select", "ACME"),
+    )
+    assert proc.returncode == 1, proc.stderr
+    repos = {repo["name"]: repo for repo in json.loads(proc.stdout)["repos"]}
+    assert repos["good"]["breach"] is False
+    assert [c["id"] for c in repos["bad"]["failing"]] == ["ACME001", "ACME002"]
+    assert repos["bad"]["breaches"] == ["fails organisation checks: ACME001, ACME002"]
+    most_failed = json.loads(proc.stdout)["summary"]["most_failed"]
+    assert most_failed == [
+        {"id": "ACME001", "title": "Listed in the service catalog", "repos": 1},
+        {"id": "ACME002", "title": "Code owned by Acme teams", "repos": 1},
+    ]
