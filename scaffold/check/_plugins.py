@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from repo_review.fixtures import apply_fixtures
@@ -24,7 +24,7 @@ ORGANISATION = "organisation"
 _OURS = "scaffold"
 
 
-@lru_cache(maxsize=1)
+@cache
 def _loaded(group: str) -> tuple[tuple[str, Callable[..., Any]], ...]:
     """Every installed entry point of ``group`` except ours, loaded once per process."""
     ours = {"repo_review.checks": {_OURS}, "repo_review.families": {_OURS}}.get(group, set())
