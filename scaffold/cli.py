@@ -9,6 +9,7 @@ subcommand's help ends with the same table of exit codes.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +24,7 @@ from scaffold.check import FORMATS, format_report
 from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError, UserError
 from scaffold.fleet import check_fleet, repos_below, repos_from_file, stderr_progress
 from scaffold.fleet_report import FLEET_FORMATS, format_fleet
+from scaffold.fleet_update import RepoUpdate, update_fleet
 from scaffold.new import create_repo, load_data_file, parse_data_pairs
 from scaffold.profile import Profile, check_with_profile, load_profile
 from scaffold.stages import STAGE_TABLE, STAGES
@@ -89,6 +91,20 @@ A repo breaks the policy when it meets a lower stage than required (the
 profile's policy.stage for it, else the stage it declares), fails an
 organisation check or locked answer, or cannot be checked although a stage is
 required. Missing, non-git and foreign repos are reported and never stop the run.
+"""
+
+FLEET_UPDATE_EXAMPLES = """\
+examples:
+  scaffold fleet update --root ~/src/ml-repos --push
+  scaffold fleet upgrade --from repos.txt --to model-centric --jobs 2
+  scaffold fleet update --root . --profile org/profile.yml --json
+
+Each repo gets what `scaffold update` / `upgrade` gives it: one commit on a new
+branch, its checked-out branch and working tree untouched. Every finished repo
+is recorded in the --state file at once; re-running the same command skips the
+repos already done (clean, conflicts, current) and retries the refused ones.
+Ctrl-C stops after the repos in flight. Exit 1 when a repo was refused or a push
+failed, 3 when a repo left conflicts, 130 when interrupted.
 """
 
 _STAGE_CHOICES = ", ".join(STAGES)
@@ -334,6 +350,34 @@ def _add_fleet_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     _add_check_selectors(check)
     _add_profile_option(check)
 
+    for name, verb in (("update", "update to a newer template"), ("upgrade", "upgrade a stage")):
+        command = _add_command(
+            fleet_sub,
+            name,
+            _run_fleet_update,
+            help=f"{verb} in every repo (a branch per repo)",
+            description=f"Run scaffold {name} in every repository and summarise: clean, "
+            "conflicts (with files), refused (with the reason), already current.",
+            examples=FLEET_UPDATE_EXAMPLES,
+        )
+        where = command.add_mutually_exclusive_group(required=True)
+        where.add_argument("--root", metavar="DIR", help="every git repo below DIR")
+        where.add_argument("--from", dest="from_file", metavar="FILE", help="a file of repo paths")
+        if name == "upgrade":
+            command.add_argument("--to", metavar="STAGE", help="target stage (default: the next)")
+        command.add_argument("--push", action="store_true", help="push each new branch to origin")
+        command.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="repos at once")
+        command.add_argument(
+            "--state",
+            metavar="FILE",
+            default=".scaffold-fleet-state.jsonl",
+            help="progress record for re-runs (default: .scaffold-fleet-state.jsonl)",
+        )
+        command.add_argument("--json", action="store_true", help="print the summary as JSON")
+        command.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+        _add_template_options(command, "the source recorded in each repo")
+        _add_profile_option(command)
+
 
 # ---------------------------------------------------------------------------
 # Handlers: call the library, print, return the exit code
@@ -430,6 +474,35 @@ def _run_fleet_check(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
+    return report.exit_code
+
+
+def _run_fleet_update(args: argparse.Namespace) -> int:
+    profile = _profile(args)
+    repos = repos_below(args.root) if args.root else repos_from_file(args.from_file)
+    if args.jobs < 1:
+        raise UserError("--jobs must be at least 1")
+    template, vcs_ref = args.template, args.vcs_ref
+    if profile is not None and template is None and vcs_ref is None:
+        template, vcs_ref = profile.template_source(), profile.version
+
+    def progress(done: int, total: int, repo: RepoUpdate) -> None:
+        if not args.quiet:
+            line = f"fleet {args.fleet_command}: {done}/{total} {repo.path} ({repo.outcome})"
+            print(line, file=sys.stderr)
+
+    report = update_fleet(
+        repos,
+        args.fleet_command,
+        to=getattr(args, "to", None),
+        template=template,
+        vcs_ref=vcs_ref,
+        push=args.push,
+        jobs=args.jobs,
+        state=Path(args.state),
+        progress=progress,
+    )
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.to_text().rstrip())
     return report.exit_code
 
 
