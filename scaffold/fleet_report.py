@@ -114,7 +114,7 @@ body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1f24}
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}tr.breach td{background:#ffebe9}tr.ok td.result{color:#1a7f37}
-ul.summary{line-height:1.5}.bar{display:inline-block;height:.8rem;background:#0969da}
+ul.summary{line-height:1.5}table#stages{width:auto;margin-bottom:1rem}.bar{display:inline-block;height:.8rem;background:#0969da}
 """
 
 
