@@ -11,8 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import copier
 import pytest
-from helpers import IDENTITY, commit_all, generate, git, snapshot_template, tree
+from helpers import IDENTITY, commit_all, generate, git, init_repo, snapshot_template, tree
 
 from scaffold.cli import main
 from scaffold.errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK
@@ -22,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GITIGNORE = "templates/data-centric/.gitignore.jinja"
 OWN_LINE = "# Your own entries below this line."
 README_EDIT = "Our model, owned by the risk team.\n"
+ORG_TEAM = "@acme/data-science"
+STAGE_NAMES = ("data-centric", "model-centric", "pipeline-centric")
 
 
 @pytest.fixture(autouse=True)
@@ -30,18 +33,44 @@ def no_ambient_profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
+def _fork(base: Path) -> Path:
+    """An organisation's fork of the template: its own default answers and an extra file."""
+    template = snapshot_template(ROOT, base / "template")
+    config = template / "copier.yml"
+    config.write_text(
+        config.read_text().replace('default: "@my-org/data-science"', f'default: "{ORG_TEAM}"')
+    )
+    for stage in STAGE_NAMES:
+        (template / "templates" / stage / "SUPPORT.md").write_text("Ask #ml-platform.\n")
+    commit_all(template, "Acme's fork")
+    return template
+
+
+def _generate(template: Path, dest: Path, stage: str, **answers: str) -> Path:
+    copier.run_copy(
+        str(template),
+        dest,
+        data={"stage": stage, **answers},
+        defaults=True,
+        quiet=True,
+        vcs_ref="v1.0.0",
+    )
+    return init_repo(dest, "generated")
+
+
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The template at v1.0.0 and v1.1.0, and one repo per stage generated from v1.0.0."""
+    """The forked template at v1.0.0 and v1.1.0; repos of every stage from v1.0.0,
+    on GitHub and on GitLab."""
     base = tmp_path_factory.mktemp("fleet-update-src")
-    template = snapshot_template(ROOT, base / "template")
+    template = _fork(base)
     git(template, "tag", "v1.0.0")
-    repos = {
-        stage: generate(template, base / stage, stage, vcs_ref="v1.0.0")
-        for stage in ("data-centric", "model-centric", "pipeline-centric")
-    }
+    repos = {stage: _generate(template, base / stage, stage) for stage in STAGE_NAMES}
+    repos["model-centric-gitlab"] = _generate(
+        template, base / "mc-gitlab", "model-centric", ci_provider="gitlab"
+    )
     # v1.1.0: a new file in every stage, and a changed line users may also edit.
-    for stage in ("data-centric", "model-centric", "pipeline-centric"):
+    for stage in STAGE_NAMES:
         (template / "templates" / stage / "RELEASE-NOTES.md").write_text("New in v1.1.0.\n")
     gitignore = template / GITIGNORE
     gitignore.write_text(gitignore.read_text().replace(OWN_LINE, OWN_LINE + " Keep them short."))
@@ -71,7 +100,7 @@ def fleet(sources: dict[str, Path], tmp_path: Path) -> Path:
     edited = copy("data-centric", "dc-edited")  # an edit the update must keep
     (edited / "README.md").write_text((edited / "README.md").read_text() + README_EDIT)
     commit_all(edited, "describe the project")
-    clash = copy("model-centric", "mc-clash")  # edits the line v1.1.0 changes
+    clash = copy("model-centric-gitlab", "mc-clash")  # edits the line v1.1.0 changes
     ignore = clash / ".gitignore"
     ignore.write_text(ignore.read_text().replace(OWN_LINE, "# Entries of the risk team."))
     commit_all(clash, "own .gitignore heading")
@@ -129,6 +158,10 @@ def test_fleet_update_pushes_branches_that_keep_every_edit(
         git(origins / "pc-plain.git", "show", f"{BRANCH}:RELEASE-NOTES.md").strip()
         == "New in v1.1.0."
     )
+    for name in ("dc-edited", "pc-plain", "mc-clash"):  # the fork's own file and default
+        assert git(origins / f"{name}.git", "show", f"{BRANCH}:SUPPORT.md") == "Ask #ml-platform."
+        assert ORG_TEAM in git(origins / f"{name}.git", "show", f"{BRANCH}:CODEOWNERS")
+    assert git(origins / "mc-clash.git", "show", f"{BRANCH}:.gitlab-ci.yml")
     clash = git(origins / "mc-clash.git", "show", f"{BRANCH}:.gitignore")
     assert "# Entries of the risk team." in clash and "<<<<<<<" in clash
     with pytest.raises(subprocess.CalledProcessError):
