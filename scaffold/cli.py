@@ -24,7 +24,7 @@ from scaffold.check import FORMATS, format_report
 from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError, UserError
 from scaffold.fleet import check_fleet, repos_below, repos_from_file, stderr_progress
 from scaffold.fleet_report import FLEET_FORMATS, format_fleet
-from scaffold.fleet_update import RepoUpdate, update_fleet
+from scaffold.fleet_update import RepoUpdate, default_state_path, update_fleet
 from scaffold.new import create_repo, load_data_file, parse_data_pairs
 from scaffold.profile import Profile, check_with_profile, load_profile
 from scaffold.stages import STAGE_TABLE, STAGES
@@ -34,7 +34,8 @@ EXIT_CODES = """\
 exit codes:
   0    success: the result is whole (check: the declared stage is met)
   1    check: the repo does not meet the stage its .copier-answers.yml declares, or
-       fails an organisation check; fleet check: a repo breaks the policy
+       fails an organisation check; fleet check: a repo breaks the policy;
+       fleet update/upgrade: a repo was refused or a push failed
   2    bad input or a failed preflight (one line on stderr); nothing on disk was changed
        (also: an answer that contradicts one the organisation profile locks)
   3    upgrade/update/adopt left conflicts, committed with markers on the new branch
@@ -370,8 +371,8 @@ def _add_fleet_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         command.add_argument(
             "--state",
             metavar="FILE",
-            default=".scaffold-fleet-state.jsonl",
-            help="progress record for re-runs (default: .scaffold-fleet-state.jsonl)",
+            help="progress record for re-runs (default: one file per command and set of "
+            "repos under ~/.cache/scaffold/)",
         )
         command.add_argument("--json", action="store_true", help="print the summary as JSON")
         command.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -499,7 +500,7 @@ def _run_fleet_update(args: argparse.Namespace) -> int:
         vcs_ref=vcs_ref,
         push=args.push,
         jobs=args.jobs,
-        state=Path(args.state),
+        state=Path(args.state) if args.state else default_state_path(args.fleet_command, repos),
         progress=progress,
     )
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.to_text().rstrip())

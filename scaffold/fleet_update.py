@@ -4,14 +4,18 @@ Each repo gets exactly what ``scaffold update`` (or ``upgrade``) gives it: one
 commit on a new branch, made in a scratch clone, the checked-out branch and the
 working tree untouched. With ``push`` the new branch goes to the repo's
 ``origin``. Every finished repo is appended at once to a state file (JSON
-lines), so a re-run skips the repos already done (clean, conflicts, current) and
-retries the ones refused. Ctrl-C stops submitting repos; the ones in flight
+lines, by default under ``$XDG_CACHE_HOME/scaffold/``), so a re-run skips the
+repos already done (clean, conflicts, current) and retries the ones refused.
+Ctrl-C stops submitting repos; the ones in flight
 finish (their workers ignore SIGINT) and are recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 import signal
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
@@ -27,8 +31,11 @@ from scaffold.upgrade import update_template, upgrade_stage
 Command = Literal["update", "upgrade"]
 Outcome = Literal["clean", "conflicts", "refused", "current", "done-earlier", "not-started"]
 
+#: The preflight's refusal when the target branch exists: that repo's work is done.
+_BRANCH_EXISTS = re.compile(r"^branch (scaffold/\S+) already exists")
+
 #: Outcomes after which a re-run leaves the repo alone.
-DONE = frozenset({"clean", "conflicts", "current"})
+DONE = frozenset({"clean", "conflicts", "current", "done-earlier"})
 
 
 @dataclass
@@ -109,6 +116,16 @@ def _key(command: Command, to: str | None, template: str | None, vcs_ref: str | 
     return json.dumps([command, to, template, vcs_ref])
 
 
+def default_state_path(command: Command, repos: Sequence[Path | str]) -> Path:
+    """``$XDG_CACHE_HOME/scaffold/fleet-<command>-<digest>.jsonl``: one file per command
+    and set of repos, outside every repo (a file inside one would make its tree dirty)."""
+    digest = hashlib.sha1(
+        "\n".join(sorted(str(Path(repo).absolute()) for repo in repos)).encode()
+    ).hexdigest()[:12]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "scaffold" / f"fleet-{command}-{digest}.jsonl"
+
+
 def read_state(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """The last entry per (repo, aim) in the state file; a torn last line is ignored."""
     entries: dict[tuple[str, str], dict[str, Any]] = {}
@@ -155,7 +172,15 @@ def update_one(
         else:
             report = update_template(path, template=template, vcs_ref=vcs_ref)
     except Exception as exc:  # a preflight refusal or a failed merge: this repo only
-        return RepoUpdate(path, "refused", reason=first_line(exc), key=key)
+        reason = first_line(exc)
+        made = _BRANCH_EXISTS.search(reason)
+        if made:  # an earlier run (or the single-repo command) already made this branch
+            result = RepoUpdate(path, "done-earlier", branch=made.group(1), key=key)
+            if push:
+                result.push_error = _push(Path(path), made.group(1))
+                result.pushed = result.push_error is None
+            return result
+        return RepoUpdate(path, "refused", reason=reason, key=key)
     if report.status == "up-to-date":
         return RepoUpdate(path, "current", key=key)
     result = RepoUpdate(
@@ -268,9 +293,16 @@ def _record(state: Path | None, result: RepoUpdate, outcome: str | None = None) 
     entry = asdict(result)
     if outcome:
         entry["outcome"] = outcome
+    state.parent.mkdir(parents=True, exist_ok=True)
     with state.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")
         handle.flush()
 
 
-__all__: Sequence[str] = ["FleetUpdate", "RepoUpdate", "read_state", "update_fleet"]
+__all__: Sequence[str] = [
+    "FleetUpdate",
+    "RepoUpdate",
+    "default_state_path",
+    "read_state",
+    "update_fleet",
+]

@@ -184,6 +184,15 @@ def test_fleet_update_pushes_branches_that_keep_every_edit(
     }
     assert git(origins / "dc-dirty.git", "rev-parse", "--verify", BRANCH).strip()
 
+    # Without the state file, a branch that exists still means the repo is done.
+    code, out, _ = run(
+        capsys,
+        *("fleet", "update", "--root", str(fleet), "-q"),
+        *("--state", str(tmp_path / "fresh.jsonl"), "--json"),
+    )
+    assert code == EXIT_OK, out
+    assert {repo["outcome"] for repo in by_path(out).values()} == {"done-earlier"}
+
 
 def test_current_repos_and_text_summary(
     capsys: pytest.CaptureFixture[str], sources: dict[str, Path], tmp_path: Path
