@@ -280,7 +280,6 @@ def check_one(
         status.kind, status.error = "broken", "no such directory"
     elif not _is_git(path):
         status.kind, status.error = "not-git", "not a git repository"
-        status.breaches = []
         return status
     elif problem := _git_problem(path):
         status.kind, status.error = "broken", problem
@@ -309,6 +308,8 @@ def check_one(
         met = STAGES.index(status.met_stage) if status.met_stage in STAGES else -1
         if met < STAGES.index(required):
             status.breaches.insert(0, f"{required} required, {status.met_stage or 'none'} met")
+    elif required is not None and status.kind != "broken":
+        status.breaches.insert(0, f"declares an unknown stage {required!r}")
     elif required is not None and status.kind == "broken":
         status.breaches.insert(0, f"{required} required, cannot check: {status.error}")
     return status

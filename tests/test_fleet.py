@@ -276,6 +276,16 @@ def test_html_is_one_self_contained_page(capsys: pytest.CaptureFixture[str], fle
     assert unowned[8] == "BREACH: data-centric required, none met"
 
 
+def test_unknown_declared_stage_breaks_the_policy(tmp_path: Path) -> None:
+    repo = tmp_path / "odd"
+    repo.mkdir()
+    (repo / ".copier-answers.yml").write_text("stage: gold\n_commit: v1.0.0\n")
+    git(repo, "init", "--quiet")
+    report = check_fleet([repo], jobs=1)
+    assert report.repos[0].breaches == ["declares an unknown stage 'gold'"]
+    assert report.exit_code == EXIT_CHECK_FAILED
+
+
 def test_parallel_and_serial_agree(fleet: Path) -> None:
     repos = repos_below(fleet)
     serial = check_fleet(repos, jobs=1).to_dict()
