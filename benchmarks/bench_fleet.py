@@ -12,7 +12,10 @@ It prints the wall time of the whole command (``scaffold fleet check --root``,
 process start and report included) and of ``check_fleet`` alone with 1 and N
 worker processes, and the cost per repo.
 
-    python benchmarks/bench_fleet.py [--repos 200] [--jobs N] [--keep DIR]
+Then it compares ``scaffold fleet update`` over 20 clean repos (mixed stages, to a
+release that adds a file) with the sum of 20 single ``scaffold update`` runs.
+
+    python benchmarks/bench_fleet.py [--repos 200] [--jobs N] [--update-repos 20] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -76,9 +79,13 @@ def make_fleet(workdir: Path, repos: int) -> Path:
             template=str(template),
             vcs_ref="v1.0.0",
         ).path
+    for stage in STAGES:  # the release brings one new file per stage
+        (template / "templates" / stage / "RELEASE-NOTES.md").write_text("New in v1.1.0.\n")
     commit_all(template, "release v1.1.0")
     git(template, "tag", "v1.1.0")
 
+    for stage, repo in originals.items():
+        shutil.copytree(repo, workdir / "clean" / stage, symlinks=True)
     fleet = workdir / "fleet"
     fleet.mkdir()
     for index in range(repos):
@@ -91,11 +98,42 @@ def make_fleet(workdir: Path, repos: int) -> Path:
     return fleet
 
 
+def bench_update(workdir: Path, repos: int, jobs: int) -> None:
+    """``scaffold fleet update`` over ``repos`` repos against as many ``scaffold update`` runs."""
+    scaffold = str(Path(sys.executable).with_name("scaffold"))
+    sets = {}
+    for name in ("singles", "fleet-update"):
+        sets[name] = workdir / name
+        for index in range(repos):
+            stage = STAGES[index % len(STAGES)]
+            shutil.copytree(
+                workdir / "clean" / stage, sets[name] / f"repo-{index:02d}", symlinks=True
+            )
+    start = time.perf_counter()
+    for repo in sorted(sets["singles"].iterdir()):
+        subprocess.run([scaffold, "update", str(repo)], check=True, capture_output=True)
+    singles = time.perf_counter() - start
+    command = [scaffold, "fleet", "update", "--root", str(sets["fleet-update"]), "-q"]
+    command += ["--jobs", str(jobs), "--state", str(workdir / "update-state.jsonl"), "--json"]
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True)
+    fleet = time.perf_counter() - start
+    counts = json.loads(proc.stdout)["counts"]
+    print(
+        f"update of {repos} repos: {repos} single `scaffold update` runs {singles:.1f}s "
+        f"({singles / repos:.2f}s/repo); `scaffold fleet update --jobs {jobs}` {fleet:.1f}s "
+        f"({fleet / repos:.2f}s/repo, {singles / fleet:.2f}x); outcomes {counts}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, help="build the fleet here and keep it")
+    parser.add_argument(
+        "--update-repos", type=int, default=20, help="repos for the update comparison (0: skip)"
+    )
     args = parser.parse_args()
     os.environ.update({k: os.environ.get(k, v) for k, v in IDENTITY.items()})
 
@@ -139,6 +177,8 @@ def main() -> int:
                 f"{wall / len(repos) * 1000:.1f}ms/repo wall, "
                 f"{wall * jobs / len(repos) * 1000:.1f}ms/repo of worker time"
             )
+        if args.update_repos:
+            bench_update(workdir, args.update_repos, args.jobs)
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
