@@ -16,18 +16,23 @@ from contextlib import contextmanager
 from typing import Any
 
 from scaffold import __version__
+from scaffold._template import Template, resolve_source
 from scaffold.adopt import adopt_repo
-from scaffold.check import FORMATS, check_repo, format_report
+from scaffold.check import FORMATS, format_report
 from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
 from scaffold.new import create_repo, load_data_file, parse_data_pairs
+from scaffold.profile import Profile, check_with_profile, load_profile
 from scaffold.stages import STAGE_TABLE, STAGES
 from scaffold.upgrade import UpgradeReport, update_template, upgrade_stage
 
 EXIT_CODES = """\
 exit codes:
   0    success: the result is whole (check: the declared stage is met)
-  1    check: the repo does not meet the stage its .copier-answers.yml declares
+  1    check: the repo does not meet the stage its .copier-answers.yml declares, or
+       fails an organisation check; fleet check: a repo breaks the policy;
+       fleet update/upgrade: a repo was refused or a push failed
   2    bad input or a failed preflight (one line on stderr); nothing on disk was changed
+       (also: an answer that contradicts one the organisation profile locks)
   3    upgrade/update/adopt left conflicts, committed with markers on the new branch
   130  interrupted; your branch and working tree are unchanged
 """
@@ -135,11 +140,42 @@ def _add_answer_options(parser: argparse.ArgumentParser, verb: str) -> None:
     )
     parser.add_argument("--data-file", metavar="FILE", help="YAML file of question: answer pairs")
     _add_template_options(parser, "this checkout")
+    _add_profile_option(parser)
 
 
 def _add_report_options(parser: argparse.ArgumentParser, dry_run: str) -> None:
     parser.add_argument("--dry-run", action="store_true", help=dry_run)
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+
+
+def _add_profile_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="organisation profile (default: $SCAFFOLD_PROFILE, else "
+        "~/.config/scaffold/profile.yml when it exists)",
+    )
+
+
+def _profile(args: argparse.Namespace) -> Profile | None:
+    return load_profile(args.profile)
+
+
+def _profiled(
+    args: argparse.Namespace, answers: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str | None]]:
+    """Answers and template options with the organisation profile applied, if any."""
+    template = _template(args)
+    profile = _profile(args)
+    if profile is None:
+        return answers, template
+    source = template["template"] or profile.template_source()
+    if template["template"] is None and template["vcs_ref"] is None:
+        template["vcs_ref"] = profile.version
+    template["template"] = source
+    questions = Template(resolve_source(source)).config
+    asked = [key for key in questions if not key.startswith("_")] or None
+    return profile.answers(answers, asked), template
 
 
 def _template(args: argparse.Namespace) -> dict[str, str | None]:
@@ -159,6 +195,8 @@ def _answers(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    from scaffold.fleet_cli import add_fleet_commands  # it builds on the helpers above
+
     parser = argparse.ArgumentParser(
         prog="scaffold",
         description="Create, upgrade and check ML repositories at three maturity stages "
@@ -236,15 +274,21 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_repo_path(check)
     check.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    _add_check_selectors(check)
+    _add_profile_option(check)
+    add_fleet_commands(sub)
+    return parser
+
+
+def _add_check_selectors(parser: argparse.ArgumentParser) -> None:
     for option, verb in (("--select", "only these checks"), ("--ignore", "skip these checks")):
-        check.add_argument(
+        parser.add_argument(
             option,
             action="append",
             default=[],
             metavar="IDS",
             help=f"{verb}: IDs or family prefixes ({_FAMILIES}), comma-separated",
         )
-    return parser
 
 
 # ---------------------------------------------------------------------------
@@ -253,13 +297,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _run_new(args: argparse.Namespace) -> int:
+    answers, template = _profiled(args, _answers(args))
     repo = create_repo(
         args.dest,
         args.stage,
-        data=_answers(args),
+        data=answers,
         defaults=args.defaults,
         git=not args.no_git,
-        **_template(args),
+        **template,
     )
     print(f"Created {repo.path} at stage {repo.stage} ({len(repo.files)} files).")
     if repo.git:
@@ -309,15 +354,14 @@ def _run_update(args: argparse.Namespace) -> int:
 
 
 def _run_adopt(args: argparse.Namespace) -> int:
-    report = adopt_repo(
-        args.path, args.stage, data=_answers(args), dry_run=args.dry_run, **_template(args)
-    )
+    answers, template = _profiled(args, _answers(args))
+    report = adopt_repo(args.path, args.stage, data=answers, dry_run=args.dry_run, **template)
     print(report.to_json() if args.json else report.to_text(), end="")
     return report.exit_code
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    report = check_repo(args.path, select=args.select, ignore=args.ignore)
+    report = check_with_profile(args.path, _profile(args), select=args.select, ignore=args.ignore)
     print(format_report(report, args.format))
     return report.exit_code
 

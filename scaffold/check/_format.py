@@ -32,6 +32,9 @@ def _summary(report: CheckReport) -> list[str]:
         lines.append(f"result: the declared stage {report.declared_stage} is met")
     elif report.declared_met is False:
         lines.append(f"result: the declared stage {report.declared_stage} is NOT met")
+    if report.organisation_failures:
+        failing = ", ".join(r.id for r in report.organisation_failures)
+        lines.append(f"organisation checks failing: {failing}")
     return lines
 
 
@@ -48,8 +51,23 @@ def format_table(report: CheckReport) -> str:
                 wrapped = textwrap.wrap(_one_line(result.message), width=88)
                 out.extend(f"              {line}" for line in wrapped)
         out.append("")
+    others = _organisation(report)
+    if others:
+        out.append("Organisation checks")
+        for result in others:
+            out.append(f"  {_MARK[result.status]}  {result.id}  {result.title}")
+            if result.message and not result.ok:
+                wrapped = textwrap.wrap(_one_line(result.message), width=88)
+                out.extend(f"              {line}" for line in wrapped)
+        out.append("")
     out.extend(_summary(report))
     return "\n".join(out)
+
+
+def _organisation(report: CheckReport) -> tuple[CheckResult, ...]:
+    """Results of checks outside the stages (organisation plugins and profile)."""
+    stages = {stage.name for stage in STAGE_TABLE}
+    return tuple(r for r in report.results if r.stage not in stages)
 
 
 def format_json(report: CheckReport) -> str:
@@ -73,6 +91,13 @@ def format_markdown(report: CheckReport) -> str:
         for result in results:
             mark = _MARK[result.status].strip()
             out.append(f"| {mark} | {result.id} | {result.title} | {_md_cell(result)} |")
+        out.append("")
+    others = _organisation(report)
+    if others:
+        out += ["## Organisation checks", "", "| | ID | check | details |", "|---|---|---|---|"]
+        out += [
+            f"| {_MARK[r.status].strip()} | {r.id} | {r.title} | {_md_cell(r)} |" for r in others
+        ]
         out.append("")
     return "\n".join(out)
 

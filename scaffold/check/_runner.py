@@ -12,6 +12,7 @@ from typing import Any, Literal
 from repo_review.fixtures import compute_fixtures
 from repo_review.processor import CollectionReturn, Result, process
 
+from scaffold.check._plugins import ORGANISATION, plugin_checks, plugin_families, plugin_fixtures
 from scaffold.check.checks import repo_review_checks, repo_review_families
 from scaffold.check.fixtures import FIXTURES
 from scaffold.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
@@ -102,8 +103,14 @@ class CheckReport:
         return tuple(result for result in self.results if not result.ok)
 
     @property
+    def organisation_failures(self) -> tuple[CheckResult, ...]:
+        """Failing checks that belong to no stage: an organisation's plugin or profile."""
+        return tuple(r for r in self.failures if r.stage not in STAGES)
+
+    @property
     def exit_code(self) -> int:
-        return EXIT_CHECK_FAILED if self.declared_met is False else EXIT_OK
+        failed = self.declared_met is False or bool(self.organisation_failures)
+        return EXIT_CHECK_FAILED if failed else EXIT_OK
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -153,13 +160,16 @@ def check_repo(
     root = Path(path)
     if not root.is_dir():
         raise UserError(f"not a directory: {path}")
-    checks = repo_review_checks()
-    families = repo_review_families()
+    # Other installed repo-review plugins (an organisation's checks) run next to ours.
+    fixtures = compute_fixtures(root, root, {**plugin_fixtures(), **FIXTURES})
+    checks = {**plugin_checks(fixtures), **repo_review_checks()}
+    families = {**plugin_families(fixtures), **repo_review_families()}
+    for check in checks.values():
+        families.setdefault(check.family, {})
     selected, ignored = _split(select), _split(ignore)
     _validate_selectors(selected, [*checks, *families], "--select")
     _validate_selectors(ignored, [*checks, *families], "--ignore")
 
-    fixtures = compute_fixtures(root, root, FIXTURES)
     collected = CollectionReturn(fixtures, checks, dict(families))
     _, results = process(root, select=selected, ignore=ignored, collected=collected)
     return CheckReport(
@@ -186,8 +196,8 @@ def _result(result: Result, checks: dict[str, Any], results: list[Result]) -> Ch
     return CheckResult(
         id=result.name,
         title=result.description,
-        stage=check.stage,
-        principle=check.principle,
+        stage=getattr(check, "stage", ORGANISATION),
+        principle=getattr(check, "principle", ORGANISATION),
         status=status,
         message=message,
     )
