@@ -36,6 +36,11 @@ def choices(question: str) -> tuple[str, ...]:
 
 CI_PROVIDERS = choices("ci_provider")
 
+# A developer's own organisation profile (scaffold/profile.py) must not leak into
+# the tests: no $SCAFFOLD_PROFILE, and an empty config home instead of ~/.config.
+os.environ.pop("SCAFFOLD_PROFILE", None)
+os.environ["XDG_CONFIG_HOME"] = str(CACHE / "empty-config-home")
+
 # Tests commit in generated repos; CI machines may have no git identity.
 for _var, _value in IDENTITY.items():
     os.environ.setdefault(_var, _value)
