@@ -33,6 +33,7 @@ from scaffold._git import (
     git,
     git_ok,
     rev_parse,
+    stage_all,
     status_lines,
     toplevel,
     tree_files,
@@ -363,7 +364,7 @@ def _update_once(
         for line in status_lines(work, "--ignored")
         if line.startswith(("?? ", "!! ")) and line.endswith(".rej")
     }
-    git(work, "add", "-A")
+    stage_all(work)
     changes = _name_status(work, before)
     conflicted = set(unmerged) | {path.removesuffix(".rej") for path in rejects}
     for path, status in changes.items():
@@ -385,7 +386,7 @@ def _update_once(
             git(work, "checkout", before, "--", path)
             kept.append(path)
     if kept:
-        git(work, "add", "-A")
+        stage_all(work)
 
     commit_all(work, f"scaffold: {step.from_stage} -> {step.to_stage}", clone.env)
     after = _name_status(work, before)
