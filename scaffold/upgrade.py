@@ -42,6 +42,7 @@ from scaffold._preflight import CleanRepo, clean_repository
 from scaffold._scratch import ScratchClone, scratch_clone
 from scaffold._template import Template, resolve_source
 from scaffold._upgrade_report import StepReport, UpgradeReport
+from scaffold._validate import file_problem, text_problem
 from scaffold.errors import ScaffoldError, UserError
 
 __all__ = ["UpgradeError", "UpgradeReport", "update_template", "upgrade_stage"]
@@ -370,6 +371,8 @@ def _update_once(
     for path, status in changes.items():
         if status != "D" and path not in conflicted and _has_new_markers(work, before, path):
             conflicted.add(path)
+    invalid = _invalid_after_merge(work, before, changes, conflicted)
+    conflicted |= set(invalid)
 
     old_render = _render(clone, project, old_answers, "old")
     deleted = [path for path, status in changes.items() if status == "D"]
@@ -395,6 +398,7 @@ def _update_once(
     step.added = rel(p for p, s in after.items() if s == "A" and p not in conflicted)
     step.merged = rel(p for p, s in after.items() if s == "M" and p not in conflicted)
     step.conflicted = rel(conflicted)
+    step.invalid = {p.removeprefix(prefix): reason for p, reason in sorted(invalid.items())}
     step.kept = rel(kept)
     step.removed = rel(removed)
     step.not_recreated = _not_recreated(clone, project, before, old_render)
@@ -433,6 +437,30 @@ def _name_status(work: Path, base: str) -> dict[str, str]:
     out = git(work, "diff", "--cached", "--name-status", "--no-renames", "-z", base)
     fields = [f for f in out.split("\0") if f]
     return {fields[i + 1]: fields[i][0] for i in range(0, len(fields) - 1, 2)}
+
+
+def _invalid_after_merge(
+    work: Path, before: str, changes: dict[str, str], conflicted: set[str]
+) -> dict[str, str]:
+    """Changed TOML/YAML/JSON files the merge made invalid, with the reason.
+
+    A file that was already invalid before the update (a templated YAML, say) is
+    the user's business and is not reported.
+    """
+    invalid: dict[str, str] = {}
+    for path, status in changes.items():
+        if status == "D" or path in conflicted:
+            continue
+        problem = file_problem(work / path)
+        if problem is None:
+            continue
+        try:
+            old = git(work, "show", f"{before}:{path}")
+        except GitError:
+            old = None
+        if old is None or text_problem(path, old) is None:
+            invalid[path] = problem
+    return invalid
 
 
 def _has_new_markers(work: Path, before: str, path: str) -> bool:

@@ -73,3 +73,44 @@ def test_new_commits_files_the_global_excludes_match(
 
     assert set(made.files) == tracked(made.path, "HEAD")
     assert "README.md" in made.files
+
+
+# ---------------------------------------------------------------------------
+# Item 2: a merge that leaves an invalid file is a conflict, not "merged cleanly"
+# ---------------------------------------------------------------------------
+
+
+def test_upgrade_reports_a_duplicate_yaml_key_as_a_conflict(repo: Path) -> None:
+    params = repo / "params.yaml"
+    params.write_text("train:\n  epochs: 3\n" + params.read_text())
+    commit_all(repo, "our own train params")
+
+    report = upgrade_stage(repo)
+
+    assert report.exit_code == EXIT_CONFLICT and report.status == "conflict"
+    assert "params.yaml" in report.conflicted and "params.yaml" not in report.merged
+    assert "duplicate key 'train'" in report.to_text()
+
+
+def test_upgrade_reports_a_twice_pinned_dependency_as_a_conflict(repo: Path) -> None:
+    pyproject = repo / "pyproject.toml"
+    text = pyproject.read_text().replace(
+        "# Your own dependencies below", '# Your own dependencies below\n    "scikit-learn>=1.4",'
+    )
+    pyproject.write_text(text)
+    commit_all(repo, "our own scikit-learn pin")
+
+    report = upgrade_stage(repo)
+
+    assert report.exit_code == EXIT_CONFLICT
+    assert "pyproject.toml" in report.conflicted
+    assert "scikit-learn" in report.to_text() and "scikit-learn" in report.to_json()
+
+
+def test_upgrade_cli_exits_3_on_an_invalid_merge(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    params = repo / "params.yaml"
+    params.write_text("train:\n  epochs: 3\n" + params.read_text())
+    commit_all(repo, "our own train params")
+
+    assert cli(["upgrade", str(repo)]) == EXIT_CONFLICT
+    assert "params.yaml" in capsys.readouterr().out
