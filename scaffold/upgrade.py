@@ -178,6 +178,7 @@ def _preflight(path: Path, template: str | None) -> _Project:
             f"unknown stage {stage!r} in {ANSWERS_FILE}; "
             f"the template knows: {', '.join(tmpl.stages)}"
         )
+    _check_package_dir(repo.path, answers)
     return _Project(
         repo=repo,
         answers=answers,
@@ -206,6 +207,26 @@ def _read_answers(path: Path) -> dict[str, Any]:
             raise UserError(f"{ANSWERS_FILE} is corrupt: missing or empty {key!r}")
     answers["stage"] = str(answers["stage"])
     return answers
+
+
+def _check_package_dir(path: Path, answers: dict[str, Any]) -> None:
+    """Refuse when ``src/<package_name>`` is gone: the update would recreate it as a ghost.
+
+    A package renamed with ``git mv`` leaves the answers file naming the old one;
+    copier would put the next stage's modules there. The fix is to record the new
+    name, after which the update merges into the renamed package.
+    """
+    package = answers.get("package_name")
+    src = path / "src"
+    if not isinstance(package, str) or not package or not src.is_dir() or (src / package).is_dir():
+        return
+    others = sorted({module.parent.name for module in src.glob("*/*.py")})
+    new = others[0] if len(others) == 1 else "<new name>"
+    seen = f"the package is now src/{new}; " if len(others) == 1 else ""
+    raise UserError(
+        f"src/{package}, the package named in {ANSWERS_FILE}, is missing; {seen}"
+        f"set package_name: {new} in {ANSWERS_FILE}, commit, and run again"
+    )
 
 
 def _template_source(path: Path, answers: dict[str, Any], template: str | None) -> str:

@@ -114,3 +114,25 @@ def test_upgrade_cli_exits_3_on_an_invalid_merge(repo: Path, capsys: pytest.Capt
 
     assert cli(["upgrade", str(repo)]) == EXIT_CONFLICT
     assert "params.yaml" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------
+# Item 5: a renamed package is refused with the fix, not upgraded into a ghost
+# ---------------------------------------------------------------------------
+
+
+def test_upgrade_refuses_a_renamed_package_and_names_the_fix(repo: Path) -> None:
+    git(repo, "mv", "src/demo", "src/renamed")
+    commit_all(repo, "rename the package")
+    branches = git(repo, "branch", "--list")
+
+    with pytest.raises(UserError, match=r"src/renamed.*package_name: renamed"):
+        upgrade_stage(repo)
+    assert git(repo, "branch", "--list") == branches
+
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("package_name: demo", "package_name: renamed"))
+    commit_all(repo, "record the new package name")
+    report = upgrade_stage(repo)
+    assert "src/renamed/train.py" in report.added
+    assert not any(path.startswith("src/demo/") for path in tracked(repo, report.branch))
