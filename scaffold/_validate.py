@@ -43,7 +43,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 def _yaml_problem(text: str) -> str | None:
     try:
-        for _ in yaml.load_all(text, Loader=_StrictLoader):  # noqa: S506 (a safe loader)
+        for _ in yaml.load_all(text, Loader=_StrictLoader):
             pass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -15,7 +15,7 @@ from synthetic_template import build_synthetic_template
 
 from scaffold.adopt import adopt_repo
 from scaffold.cli import main as cli
-from scaffold.errors import EXIT_CONFLICT, EXIT_USER_ERROR, UserError
+from scaffold.errors import EXIT_CONFLICT, UserError
 from scaffold.new import create_repo
 from scaffold.upgrade import upgrade_stage
 
@@ -107,7 +107,9 @@ def test_upgrade_reports_a_twice_pinned_dependency_as_a_conflict(repo: Path) -> 
     assert "scikit-learn" in report.to_text() and "scikit-learn" in report.to_json()
 
 
-def test_upgrade_cli_exits_3_on_an_invalid_merge(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_upgrade_cli_exits_3_on_an_invalid_merge(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     params = repo / "params.yaml"
     params.write_text("train:\n  epochs: 3\n" + params.read_text())
     commit_all(repo, "our own train params")
