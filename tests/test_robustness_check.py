@@ -3,6 +3,8 @@ and configuration errors that are errors (exit 2), never a silent pass."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ from helpers import build_file_tree
 
 from scaffold.check import check_repo
 from scaffold.check.fixtures import repo_files
+from scaffold.cli import main as cli
+from scaffold.errors import EXIT_USER_ERROR
 
 
 def status(report, check_id: str) -> str:  # type: ignore[no-untyped-def]
@@ -78,3 +82,67 @@ def test_a_tooling_dockerfile_is_not_the_service_image(path: str) -> None:
 )
 def test_a_service_dockerfile_is_the_service_image(path: str) -> None:
     assert run("PC313", repo_files=frozenset({path})) == ""
+
+
+# ---------------------------------------------------------------------------
+# Item 10: invalid configuration is exit 2; running no checks is never a pass
+# ---------------------------------------------------------------------------
+
+
+def failing_repo(root: Path, config: str) -> Path:
+    """A repo declaring data-centric that meets nothing, with a ``[tool.repo-review]`` table."""
+    return build_file_tree(
+        root,
+        {
+            ".copier-answers.yml": "_commit: v1\n_src_path: x\nstage: data-centric\n",
+            "pyproject.toml": f"[project]\nname = 'x'\n\n[tool.repo-review]\n{config}\n",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "config",
+    ["select = 5", 'select = "DC"', 'ignore = "DC101"', "select = [1]", 'select = ["XX9"]'],
+    ids=["number", "string", "string-ignore", "list-of-numbers", "unknown-id"],
+)
+def test_an_invalid_repo_review_table_is_exit_2(
+    tmp_path: Path, config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = failing_repo(tmp_path, config)
+
+    assert cli(["check", str(repo)]) == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "[tool.repo-review]" in err
+
+
+def test_a_valid_repo_review_table_is_honoured(tmp_path: Path) -> None:
+    repo = failing_repo(tmp_path, 'select = ["DC"]\nignore = {DC101 = "no lock file here"}')
+    report = check_repo(repo)
+    assert {r.stage for r in report.results} == {"data-centric"}
+    assert status(report, "DC101") == "ignored"
+
+
+@pytest.mark.parametrize(
+    "argv", [["--select", "DC", "--ignore", "DC"], ["--select", "DC101", "--ignore", "DC"]]
+)
+def test_selecting_no_check_is_exit_2(
+    tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = failing_repo(tmp_path, "")
+    assert cli(["check", str(repo), *argv]) == EXIT_USER_ERROR
+    assert "no check is selected" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# Item 11: a reader that stops early (| head -1) is not an error
+# ---------------------------------------------------------------------------
+
+
+def test_check_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    repo = failing_repo(tmp_path, "")
+    script = (
+        f"{sys.executable} -m scaffold check {repo} --format json | true; echo ${{PIPESTATUS[0]}}"
+    )
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+    assert proc.stdout.strip() in {"0", "1"}
