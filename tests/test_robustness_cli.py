@@ -17,7 +17,7 @@ from synthetic_template import build_synthetic_template
 
 from scaffold import _entry
 from scaffold.cli import main as cli
-from scaffold.errors import EXIT_INTERRUPTED
+from scaffold.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,3 +110,105 @@ sys.exit(main(["new", {str(parent / "repo")!r}, "--stage", "a", "--defaults",
     assert proc.returncode == EXIT_INTERRUPTED, proc.stderr
     assert "Traceback" not in proc.stderr
     assert os.listdir(parent) == []
+
+
+# ---------------------------------------------------------------------------
+# Item 6 (and 15): destinations ``new`` cannot use are refused up front
+# ---------------------------------------------------------------------------
+
+
+def new(template: Path, dest: Path | str) -> int:
+    return cli(["new", str(dest), "--stage", "a", "--defaults", "--template", str(template)])
+
+
+def assert_one_line(capsys: pytest.CaptureFixture[str], *words: str) -> None:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("scaffold: error: "), err
+    for word in words:
+        assert word in err, err
+
+
+def test_new_refuses_a_symlink_to_an_empty_directory(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+
+    assert new(template, tmp_path / "link") == EXIT_USER_ERROR
+    assert_one_line(capsys, "symlink", str(tmp_path / "real"))
+    assert sorted(os.listdir(tmp_path)) == ["link", "real"] and not os.listdir(tmp_path / "real")
+
+
+def test_new_refuses_a_dangling_symlink(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "link").symlink_to(tmp_path / "gone")
+
+    assert new(template, tmp_path / "link") == EXIT_USER_ERROR
+    assert_one_line(capsys, "dangling symlink")
+    assert os.listdir(tmp_path) == ["link"]
+
+
+def test_new_refuses_a_name_over_the_file_system_limit(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new(template, tmp_path / ("x" * 250)) == EXIT_USER_ERROR
+    assert_one_line(capsys, "too long")
+    assert os.listdir(tmp_path) == []
+
+
+def test_new_says_a_file_destination_is_a_file(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "repo").write_text("mine")
+    assert new(template, tmp_path / "repo") == EXIT_USER_ERROR
+    assert_one_line(capsys, "is a file")
+    assert (tmp_path / "repo").read_text() == "mine"
+
+
+def test_new_refuses_a_mount_point(
+    template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    real_ismount = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == mount or real_ismount(p))
+
+    assert new(template, mount) == EXIT_USER_ERROR
+    assert_one_line(capsys, "mount point")
+    assert os.listdir(tmp_path) == ["mnt"]
+
+
+def test_new_reports_an_unwritable_parent_in_one_line(
+    template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parent = tmp_path / "ro"
+    parent.mkdir(mode=0o555)
+    if os.access(parent, os.W_OK):  # root writes anywhere: make the refusal come from the OS
+
+        def refuse(*args: object, **kwargs: object) -> str:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr("scaffold.new.tempfile.mkdtemp", refuse)
+
+    assert new(template, parent / "repo") == EXIT_USER_ERROR
+    assert_one_line(capsys, "cannot create")
+    assert os.listdir(parent) == []
+
+
+def test_new_keeps_an_empty_destinations_mode_and_group(template: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    os.chmod(dest, 0o2750)
+    group = os.getgid() if os.getuid() else 4242
+    os.chown(dest, -1, group)
+
+    assert new(template, dest) == 0
+    assert oct(dest.stat().st_mode & 0o7777) == oct(0o2750)
+    assert dest.stat().st_gid == group
