@@ -55,8 +55,15 @@ class Template:
         for name in ("copier.yml", "copier.yaml"):
             path = Path(self.source) / name
             if path.is_file():
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                return data if isinstance(data, dict) else {}
+                try:
+                    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                    mark = getattr(exc, "problem_mark", None)
+                    where = f" (line {mark.line + 1})" if mark is not None else ""
+                    raise UserError(f"the template's {path} is not valid YAML{where}") from None
+                if not isinstance(data, dict):
+                    raise UserError(f"the template's {path} must be a mapping of settings")
+                return data
         return {}
 
     @cached_property

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from scaffold._copier import ANSWERS_FILE, render_template, target_ref
-from scaffold._git import commit_all, rev_parse, toplevel
-from scaffold._preflight import clean_repository
+from scaffold._git import commit_all, toplevel
+from scaffold._preflight import check_branches_free, clean_repository
 from scaffold._scratch import scratch_clone
 from scaffold._template import Template, resolve_source
 from scaffold.errors import EXIT_OK, UserError
@@ -108,8 +108,8 @@ def adopt_repo(
     answers = {**infer_answers(repo.path, tmpl), **(data or {}), "stage": stage}
     reject_unknown_questions(tmpl, answers)
     branch = f"scaffold/adopt-{stage}"
-    if not dry_run and rev_parse(repo.top, f"refs/heads/{branch}") is not None:
-        raise UserError(f"branch {branch} already exists; merge it or delete it with git branch -D")
+    if not dry_run:
+        check_branches_free(repo.top, [branch])
 
     report = AdoptReport(
         path=str(repo.path),
@@ -172,8 +172,9 @@ def infer_answers(path: Path, template: Template | None = None) -> dict[str, Any
     package = _package_name(path, name)
     if package:
         answers["package_name"] = package
-    if meta.get("description"):
-        answers["description"] = str(meta["description"]).strip().splitlines()[0]
+    description = str(meta.get("description") or "").strip()
+    if description:
+        answers["description"] = description.splitlines()[0].strip()
     author = meta.get("author") or {}
     if author.get("name"):
         answers["author_name"] = author["name"]

@@ -38,7 +38,7 @@ from scaffold._git import (
     toplevel,
     tree_files,
 )
-from scaffold._preflight import CleanRepo, clean_repository
+from scaffold._preflight import CleanRepo, check_branches_free, clean_repository
 from scaffold._scratch import ScratchClone, scratch_clone
 from scaffold._template import Template, resolve_source
 from scaffold._upgrade_report import StepReport, UpgradeReport
@@ -270,12 +270,7 @@ def _check_not_older(project: _Project, ref: str, target_commit: str | None) -> 
 
 
 def _check_branches_free(project: _Project, branches: list[str]) -> None:
-    for branch in branches:
-        if rev_parse(project.repo.top, f"refs/heads/{branch}") is not None:
-            raise UserError(
-                f"branch {branch} already exists (an earlier run); merge it, or delete it "
-                f"with: git branch -D {branch}"
-            )
+    check_branches_free(project.repo.top, branches)
 
 
 def _describe(source: str, commit: str | None) -> str:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import build_file_tree, generate, git, init_repo
 from synthetic_template import build_synthetic_template
 
 from scaffold import _entry
@@ -212,3 +213,89 @@ def test_new_keeps_an_empty_destinations_mode_and_group(template: Path, tmp_path
     assert new(template, dest) == 0
     assert oct(dest.stat().st_mode & 0o7777) == oct(0o2750)
     assert dest.stat().st_gid == group
+
+
+# ---------------------------------------------------------------------------
+# Item 7: a malformed copier.yml in --template
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def broken_template(tmp_path: Path) -> Path:
+    root = build_file_tree(
+        tmp_path / "broken", {"copier.yml": "stage: [a, b\n", "templates/a/README.md": "x\n"}
+    )
+    init_repo(root)
+    return root
+
+
+@pytest.fixture
+def generated(template: Path, tmp_path: Path) -> Path:
+    return generate(template, tmp_path / "generated", "a")
+
+
+def test_new_with_a_malformed_copier_yml_is_one_line(
+    broken_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new(broken_template, tmp_path / "repo") == EXIT_USER_ERROR
+    assert_one_line(capsys, "copier.yml", "line")
+    assert not (tmp_path / "repo").exists()
+
+
+def test_upgrade_with_a_malformed_copier_yml_is_one_line(
+    broken_template: Path, generated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(["upgrade", str(generated), "--template", str(broken_template)]) == EXIT_USER_ERROR
+    assert_one_line(capsys, "copier.yml")
+
+
+def test_adopt_with_a_malformed_copier_yml_is_one_line(
+    broken_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = init_repo(build_file_tree(tmp_path / "plain", {"README.md": "x\n"}))
+    argv = ["adopt", str(plain), "--stage", "a", "--template", str(broken_template)]
+    assert cli(argv) == EXIT_USER_ERROR
+    assert_one_line(capsys, "copier.yml")
+
+
+# ---------------------------------------------------------------------------
+# Item 8: a branch named like the result branch's directory
+# ---------------------------------------------------------------------------
+
+
+def test_upgrade_refuses_when_a_branch_named_scaffold_exists(
+    generated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(generated, "branch", "scaffold")
+    refs = git(generated, "for-each-ref")
+
+    assert cli(["upgrade", str(generated)]) == EXIT_USER_ERROR
+    assert_one_line(capsys, "branch scaffold", "git branch -m scaffold")
+    assert git(generated, "for-each-ref") == refs
+
+
+def test_adopt_refuses_when_a_branch_named_scaffold_exists(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = init_repo(build_file_tree(tmp_path / "plain", {"README.md": "x\n"}))
+    git(plain, "branch", "scaffold")
+
+    argv = ["adopt", str(plain), "--stage", "a", "--template", str(template)]
+    assert cli(argv) == EXIT_USER_ERROR
+    assert_one_line(capsys, "branch scaffold")
+
+
+# ---------------------------------------------------------------------------
+# Item 9: a blank description in pyproject.toml
+# ---------------------------------------------------------------------------
+
+
+def test_adopt_with_a_blank_description_works(template: Path, tmp_path: Path) -> None:
+    plain = init_repo(
+        build_file_tree(
+            tmp_path / "plain",
+            {"pyproject.toml": '[project]\nname = "demo"\ndescription = " "\n'},
+        )
+    )
+    argv = ["adopt", str(plain), "--stage", "a", "--template", str(template), "--dry-run"]
+    assert cli(argv) == 0
