@@ -14,12 +14,12 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from scaffold import __version__
 from scaffold.adopt import adopt_repo
 from scaffold.check import FORMATS, check_repo, format_report
-from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
+from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR, ScaffoldError
 from scaffold.new import create_repo, load_data_file, parse_data_pairs
 from scaffold.stages import STAGE_TABLE, STAGES
 from scaffold.upgrade import UpgradeReport, update_template, upgrade_stage
@@ -159,8 +159,15 @@ def _answers(args: argparse.Namespace) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, as every other error is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="scaffold",
         description="Create, upgrade and check ML repositories at three maturity stages "
         f"({' -> '.join(STAGES)}).",

@@ -17,7 +17,7 @@ import yaml
 
 from scaffold._copier import first_line, render_template
 from scaffold._git import init_and_commit
-from scaffold._template import Template, resolve_source
+from scaffold._template import Template, check_package_name, resolve_source
 from scaffold.errors import UserError
 
 
@@ -105,6 +105,7 @@ def create_repo(
             interactive=not defaults,
             hold_stderr=quiet and defaults,
         )
+        check_package_name(rendered)
         files = tuple(
             sorted(p.relative_to(rendered).as_posix() for p in rendered.rglob("*") if p.is_file())
         )

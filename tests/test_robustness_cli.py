@@ -28,6 +28,22 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_synthetic_template(tmp_path_factory.mktemp("tpl") / "template")
 
 
+@pytest.fixture(scope="module")
+def template_with_email(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic template with an author_email question that validates, as ours does."""
+    root = tmp_path_factory.mktemp("tpl-email") / "template"
+    build_synthetic_template(root, tag="")
+    question = (
+        "author_email:\n  type: str\n  default: a@example.com\n"
+        "  validator: \"{% if '@' not in author_email %}author_email must look like "
+        'name@domain{% endif %}"\n'
+    )
+    with (root / "copier.yml").open("a") as config:
+        config.write(question)
+    git(root, "commit", "-qam", "ask for an e-mail")
+    return root
+
+
 def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=300
@@ -299,3 +315,111 @@ def test_adopt_with_a_blank_description_works(template: Path, tmp_path: Path) ->
     )
     argv = ["adopt", str(plain), "--stage", "a", "--template", str(template), "--dry-run"]
     assert cli(argv) == 0
+
+
+# ---------------------------------------------------------------------------
+# Item 13: a repo generated from another copier template
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def foreign(tmp_path: Path) -> Path:
+    answers = "_commit: 1.0.0\n_src_path: gh:someone/other-template\nproject: demo\n"
+    return init_repo(build_file_tree(tmp_path / "foreign", {".copier-answers.yml": answers}))
+
+
+@pytest.mark.parametrize("command", ["adopt", "upgrade"])
+def test_a_repo_from_another_copier_template_is_named_with_the_way_out(
+    foreign: Path, template: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [command, str(foreign), "--template", str(template)]
+    if command == "adopt":
+        argv += ["--stage", "a"]
+    assert cli(argv) == EXIT_USER_ERROR
+    assert_one_line(capsys, "another copier template", "gh:someone/other-template", "git mv")
+
+
+def test_the_way_out_for_another_template_works(
+    foreign: Path, template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(foreign, "mv", ".copier-answers.yml", ".copier-answers.other.yml")
+    git(foreign, "commit", "-qm", "keep the other template's answers aside")
+    argv = ["adopt", str(foreign), "--stage", "a", "--template", str(template)]
+    assert cli(argv) == 0
+
+
+# ---------------------------------------------------------------------------
+# Item 14: where an inferred answer came from, and how to override it
+# ---------------------------------------------------------------------------
+
+
+def test_an_inferred_bad_email_names_its_source_and_the_override(
+    template_with_email: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = '[project]\nname = "demo"\nauthors = [{name = "A", email = "not-an-email"}]\n'
+    plain = init_repo(build_file_tree(tmp_path / "plain", {"pyproject.toml": pyproject}))
+    argv = ["adopt", str(plain), "--stage", "a", "--template", str(template_with_email)]
+
+    assert cli(argv) == EXIT_USER_ERROR
+    assert_one_line(capsys, "pyproject.toml", "--data author_email=")
+
+
+def test_a_package_name_derived_from_the_directory_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = init_repo(build_file_tree(tmp_path / "2024-churn", {"README.md": "x\n"}))
+    argv = ["adopt", str(plain), "--stage", "data-centric", "--template", str(ROOT), "--dry-run"]
+
+    assert cli(argv) == EXIT_USER_ERROR
+    assert_one_line(capsys, "'2024-churn'", "directory name", "--data package_name=")
+
+
+def test_setup_py_name_is_read_from_the_setup_call(tmp_path: Path) -> None:
+    from scaffold.adopt import infer_answers
+
+    setup = 'author_name = "Alice"\n\nsetup(\n    name="churn-model",\n    author=author_name,\n)\n'
+    repo = build_file_tree(tmp_path / "repo", {"setup.py": setup})
+    assert infer_answers(repo)["project_name"] == "churn-model"
+
+
+# ---------------------------------------------------------------------------
+# Item 15: messages that point the right way
+# ---------------------------------------------------------------------------
+
+
+def test_upgrade_from_a_subdirectory_names_the_project_root(
+    generated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(["upgrade", str(generated / "src")]) == EXIT_USER_ERROR
+    assert_one_line(capsys, f"the project root is {generated}")
+
+
+@pytest.mark.parametrize(
+    "argv", [["new"], ["upgrade", "--to"], ["nope"], ["check", "--format", "xml"]]
+)
+def test_usage_errors_are_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli(argv)
+    assert exited.value.code == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error:" in err and "--help" in err, err
+
+
+@pytest.mark.parametrize("package", ["os", "json", "pandas", "sklearn"])
+def test_a_package_name_shadowing_stdlib_or_a_dependency_is_refused(
+    tmp_path: Path, package: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "new",
+        str(tmp_path / "repo"),
+        "--stage",
+        "data-centric",
+        "--defaults",
+        "--template",
+        str(ROOT),
+        "--data",
+        f"package_name={package}",
+    ]
+    assert cli(argv) == EXIT_USER_ERROR
+    assert_one_line(capsys, "shadows")
+    assert os.listdir(tmp_path) == []
