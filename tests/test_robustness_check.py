@@ -3,6 +3,7 @@ and configuration errors that are errors (exit 2), never a silent pass."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,32 @@ def test_check_piped_into_head_ends_quietly(tmp_path: Path) -> None:
     proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
     assert proc.stdout.strip() in {"0", "1"}
+
+
+# ---------------------------------------------------------------------------
+# Item 16: the documented `repo-review PATH` works from a fresh install
+# ---------------------------------------------------------------------------
+
+
+def test_the_package_requires_repo_reviews_command_line() -> None:
+    """A fresh install must bring what `repo-review PATH` imports (its ``cli`` extra)."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    wanted = [Requirement(r) for r in requires("mlops-scaffold") or []]
+    assert any(r.name == "repo-review" and "cli" in r.extras and not r.marker for r in wanted)
+
+
+def test_repo_review_command_runs_our_checks(tmp_path: Path) -> None:
+    repo = failing_repo(tmp_path, "")
+    command = Path(sys.executable).parent / "repo-review"
+    proc = subprocess.run(
+        [str(command), str(repo)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "DC104" in proc.stdout and "Data-centric" in proc.stdout
