@@ -145,17 +145,13 @@ def _validate_config(pyproject: Any, known: list[str]) -> None:
     where = "[tool.repo-review] in pyproject.toml"
     if not isinstance(config, dict):
         raise UserError(f"{where} must be a table")
-    for key in ("select", "ignore"):
+    # select takes a list; ignore a list, or a table of ID = reason (shown as "ignored")
+    for key, shapes in (("select", (list,)), ("ignore", (list, dict))):
         value = config.get(key, [])
-        ids = list(value) if isinstance(value, list | dict) else None
-        if key == "select" and isinstance(value, dict):
-            ids = None
-        if ids is None or not all(isinstance(item, str) for item in ids):
-            kind = "a list of check IDs" + (
-                " (or a table of ID = reason)" if key == "ignore" else ""
-            )
+        if not isinstance(value, shapes) or not all(isinstance(item, str) for item in value):
+            kind = "a list of check IDs" + (" or a table of ID = reason" if dict in shapes else "")
             raise UserError(f'{where}: {key} must be {kind}, e.g. {key} = ["DC"]; got {value!r}')
-        _validate_selectors(frozenset(ids), known, f"{where} {key}")
+        _validate_selectors(frozenset(value), known, f"{where} {key}")
 
 
 def _declared_stage(answers: Any) -> str | None:
