@@ -1,5 +1,5 @@
 import sys
 
-from scaffold.cli import main
+from scaffold._entry import main
 
 sys.exit(main())

@@ -104,6 +104,8 @@ def render_template(
                 skip_tasks=True,
                 unsafe=False,
             )
+        except KeyboardInterrupt:
+            raise  # Ctrl-C at a prompt (copier's CopierAnswersInterrupt): exit 130, no dump
         except (ValueError, CopierError) as exc:
             raise UserError(first_line(exc)) from exc
     return dest

@@ -119,9 +119,19 @@ def identity_env(repo: Path) -> dict[str, str]:
     }
 
 
+def stage_all(cwd: Path | str) -> None:
+    """Stage every change, new files included, even those an ignore rule matches.
+
+    Every file in the work trees scaffold commits was rendered by the template or
+    is already tracked; the repo's ``.gitignore`` or the user's global excludes
+    must not silently drop a rendered module from the commit.
+    """
+    git(cwd, "add", "--all", "--force")
+
+
 def commit_all(cwd: Path, message: str, env: Mapping[str, str]) -> str:
-    """Stage every change (new files included) and commit; return the new commit id."""
-    git(cwd, "add", "-A")
+    """Stage every change (new and ignored files included) and commit; return the commit id."""
+    stage_all(cwd)
     git(cwd, "commit", "--allow-empty", "-q", *_COMMIT_FLAGS, "-m", message, env=env)
     return git(cwd, "rev-parse", "HEAD")
 

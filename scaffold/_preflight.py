@@ -50,3 +50,31 @@ def clean_repository(path: Path) -> CleanRepo:
         )
     branch = git(top, "symbolic-ref", "--quiet", "--short", "HEAD", check=False) or None
     return CleanRepo(path=path, top=top, head=head, branch=branch)
+
+
+def check_branches_free(top: Path, branches: list[str]) -> None:
+    """Refuse when git could not create each of ``branches`` (``scaffold/upgrade-to-b``).
+
+    Besides an earlier run's branch, a branch named like one of its directories
+    (``scaffold``) or one inside it blocks the name: refs are files in git.
+    """
+    existing = set(git(top, "for-each-ref", "--format=%(refname:short)", "refs/heads/").split())
+    for branch in branches:
+        if branch in existing:
+            raise UserError(
+                f"branch {branch} already exists (an earlier run); merge it, or delete it "
+                f"with: git branch -D {branch}"
+            )
+        parts = branch.split("/")
+        for depth in range(1, len(parts)):
+            prefix = "/".join(parts[:depth])
+            if prefix in existing:
+                raise UserError(
+                    f"a branch {prefix} exists, so git cannot create {branch}; rename it "
+                    f"first, e.g. git branch -m {prefix} {prefix}-old"
+                )
+        inside = sorted(b for b in existing if b.startswith(f"{branch}/"))
+        if inside:
+            raise UserError(
+                f"branch {inside[0]} exists, so git cannot create {branch}; rename or delete it"
+            )

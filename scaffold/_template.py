@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -9,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from scaffold._copier import is_url
+from scaffold._copier import ANSWERS_FILE, is_url
 from scaffold.errors import UserError
 
 
@@ -55,8 +58,15 @@ class Template:
         for name in ("copier.yml", "copier.yaml"):
             path = Path(self.source) / name
             if path.is_file():
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                return data if isinstance(data, dict) else {}
+                try:
+                    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                    mark = getattr(exc, "problem_mark", None)
+                    where = f" (line {mark.line + 1})" if mark is not None else ""
+                    raise UserError(f"the template's {path} is not valid YAML{where}") from None
+                if not isinstance(data, dict):
+                    raise UserError(f"the template's {path} must be a mapping of settings")
+                return data
         return {}
 
     @cached_property
@@ -76,3 +86,50 @@ class Template:
         if not is_url(self.source) and not (Path(self.source) / "templates" / stage).is_dir():
             raise UserError(f"template {self.source} has no directory templates/{stage}")
         return stage
+
+
+# Import names of libraries the stages use whose distribution name differs.
+_IMPORT_NAMES = frozenset({"sklearn", "yaml", "dotenv", "great_expectations", "jose", "PIL"})
+
+
+def check_package_name(rendered: Path) -> None:
+    """Refuse a ``package_name`` that would shadow the standard library or a dependency.
+
+    ``import os`` or ``import pandas`` inside the generated package would find the
+    project's own package first; read from the render, so a name copier derived
+    from ``project_name`` is judged as well as an explicit one.
+    """
+    answers_path = rendered / ANSWERS_FILE
+    try:
+        answers = yaml.safe_load(answers_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return
+    package = answers.get("package_name") if isinstance(answers, dict) else None
+    if not isinstance(package, str) or not package:
+        return
+    if package in sys.stdlib_module_names:
+        raise UserError(
+            f"package_name {package!r} shadows the standard library module {package}; "
+            f"choose another, e.g. --data package_name={package}_project"
+        )
+    if package in _IMPORT_NAMES or package in _dependency_names(rendered / "pyproject.toml"):
+        raise UserError(
+            f"package_name {package!r} shadows a dependency of the generated project; "
+            f"choose another, e.g. --data package_name={package}_project"
+        )
+
+
+def _dependency_names(pyproject: Path) -> set[str]:
+    try:
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return set()
+    specs = list(project.get("dependencies") or [])
+    for extra in (project.get("optional-dependencies") or {}).values():
+        specs += list(extra)
+    names = set()
+    for spec in specs:
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(spec))
+        if match:
+            names.add(re.sub(r"[-.]+", "_", match.group(1)).lower())
+    return names

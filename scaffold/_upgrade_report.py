@@ -25,6 +25,8 @@ class StepReport:
     kept: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     not_recreated: list[str] = field(default_factory=list)
+    #: conflicted files that merged without markers but no longer parse, with the reason
+    invalid: dict[str, str] = field(default_factory=dict)
 
 
 _FILE_LISTS = ("added", "merged", "conflicted", "kept", "removed", "not_recreated")
@@ -47,7 +49,8 @@ class UpgradeReport:
 
     * ``added``: new files the new stage (or version) brings;
     * ``merged``: existing files the template changed, merged with the user's edits;
-    * ``conflicted``: files holding conflict markers to resolve on the branch;
+    * ``conflicted``: files holding conflict markers to resolve on the branch, or
+      merged without markers into a file that no longer parses (``invalid`` says why);
     * ``kept``: files the user edited or created that the template would have
       deleted; scaffold kept them as they were;
     * ``removed``: unedited generated files the new template no longer has;
@@ -76,6 +79,11 @@ class UpgradeReport:
     not_recreated = _union_of_steps("not_recreated")
 
     @property
+    def invalid(self) -> dict[str, str]:
+        """Conflicted files that no longer parse, with the reason (the last step's wins)."""
+        return {path: why for step in self.steps for path, why in step.invalid.items()}
+
+    @property
     def exit_code(self) -> int:
         # a dry run that would conflict says so with its exit code too
         return EXIT_CONFLICT if self.conflicted else EXIT_OK
@@ -88,7 +96,7 @@ class UpgradeReport:
         steps = [f"git switch {self.branch}"]
         if self.status == "conflict":
             steps += [
-                "fix each conflicted file (look for <<<<<<< and >>>>>>>)",
+                "fix each conflicted file (look for <<<<<<< and >>>>>>>, or the reason shown)",
                 'git commit -am "Resolve template conflicts"',
             ]
         steps += [f"git switch {base}", f"git merge {self.branch}"]
@@ -100,6 +108,7 @@ class UpgradeReport:
         data = asdict(self)
         for name in _FILE_LISTS:
             data[name] = getattr(self, name)
+        data["invalid"] = self.invalid
         data["reached_stage"] = self.steps[-1].to_stage if self.steps else self.from_stage
         data["exit_code"] = self.exit_code
         data["next_steps"] = self.next_steps
@@ -170,7 +179,10 @@ def _sections(report: UpgradeReport) -> list[str]:
         files = getattr(report, name)
         if files:
             lines.append(f"{title}: {len(files)}")
-            lines += [f"  {path}" for path in files]
+            reasons = report.invalid if name == "conflicted" else {}
+            lines += [
+                f"  {path}: {reasons[path]}" if path in reasons else f"  {path}" for path in files
+            ]
             lines.append("")
     if not lines:
         lines = ["No file changes.", ""]

@@ -11,6 +11,7 @@ the repo kept are then treated as the team's own edits of the template.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import json
 import re
@@ -21,11 +22,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from scaffold._copier import ANSWERS_FILE, render_template, target_ref
-from scaffold._git import commit_all, rev_parse, toplevel
-from scaffold._preflight import clean_repository
+from scaffold._git import commit_all, toplevel
+from scaffold._preflight import check_branches_free, clean_repository
 from scaffold._scratch import scratch_clone
-from scaffold._template import Template, resolve_source
+from scaffold._template import Template, check_package_name, resolve_source
 from scaffold.errors import EXIT_OK, UserError
 from scaffold.new import reject_unknown_questions
 
@@ -96,20 +99,23 @@ def adopt_repo(
     """Merge ``stage`` of the template into the repo at ``path`` without overwriting a file."""
     repo = clean_repository(Path(path))
     if (repo.path / ANSWERS_FILE).exists():
-        raise UserError(
-            f"{ANSWERS_FILE} already exists: the repo is managed; use scaffold upgrade or update"
-        )
+        raise UserError(_managed_message(repo.path / ANSWERS_FILE))
     source = resolve_source(template)
     tmpl = Template(source)
     tmpl.check_stage(stage)
     if toplevel(Path(source)) != Path(source).resolve():
         raise UserError(f"template source {source} is not the root of a git repository")
     ref, _commit = target_ref(source, vcs_ref)
-    answers = {**infer_answers(repo.path, tmpl), **(data or {}), "stage": stage}
+    inferred, sources = _infer(repo.path, tmpl)
+    asked = {k for k in tmpl.config if not k.startswith("_")}
+    if asked:  # an inferred value for a question the template does not ask is no typo
+        inferred = {k: v for k, v in inferred.items() if k in asked}
+    sources = {k: v for k, v in sources.items() if k not in (data or {})}
+    answers = {**inferred, **(data or {}), "stage": stage}
     reject_unknown_questions(tmpl, answers)
     branch = f"scaffold/adopt-{stage}"
-    if not dry_run and rev_parse(repo.top, f"refs/heads/{branch}") is not None:
-        raise UserError(f"branch {branch} already exists; merge it or delete it with git branch -D")
+    if not dry_run:
+        check_branches_free(repo.top, [branch])
 
     report = AdoptReport(
         path=str(repo.path),
@@ -119,9 +125,13 @@ def adopt_repo(
         dry_run=dry_run,
     )
     with scratch_clone(repo) as clone:
-        rendered = render_template(
-            source, clone.tmp / "render", answers, vcs_ref=ref, env=clone.env
-        )
+        try:
+            rendered = render_template(
+                source, clone.tmp / "render", answers, vcs_ref=ref, env=clone.env
+            )
+        except UserError as exc:
+            raise _explain_inferred(exc, answers, sources) from exc
+        check_package_name(rendered)
         _merge_without_overwriting(rendered, clone.project, report)
         if dry_run:
             return report
@@ -129,6 +139,28 @@ def adopt_repo(
         clone.publish(commit, branch)
     report.branch, report.commit = branch, commit
     return report
+
+
+def _managed_message(answers_path: Path) -> str:
+    """Why a repo with an answers file cannot be adopted, and what to do instead."""
+    try:
+        answers = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        answers = None
+    if isinstance(answers, dict) and "stage" not in answers:
+        return foreign_answers_message(answers)
+    return f"{ANSWERS_FILE} already exists: the repo is managed; use scaffold upgrade or update"
+
+
+def foreign_answers_message(answers: Mapping[str, Any]) -> str:
+    """The repo was generated from another copier template: say so, and the way out."""
+    source = answers.get("_src_path") or "an unknown source"
+    return (
+        f"{ANSWERS_FILE} records another copier template ({source}), not mlops-scaffold; "
+        f"to adopt the repo, first keep that file under another name: git mv {ANSWERS_FILE} "
+        ".copier-answers.other.yml && git commit (copier update --answers-file "
+        ".copier-answers.other.yml still updates from it), then run scaffold adopt"
+    )
 
 
 def _merge_without_overwriting(rendered: Path, project: Path, report: AdoptReport) -> None:
@@ -165,28 +197,63 @@ def _file_in_the_way(project: Path, dest: Path) -> bool:
 
 def infer_answers(path: Path, template: Template | None = None) -> dict[str, Any]:
     """Answers read from the repo's own files; only what can be found is returned."""
+    return _infer(path, template)[0]
+
+
+def _infer(path: Path, template: Template | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The inferred answers and, for each, where it was read (for error messages)."""
     meta = _project_metadata(path)
+    origin = meta.get("source", "pyproject.toml")
     answers: dict[str, Any] = {}
-    name = str(meta.get("name") or path.name)
-    answers["project_name"] = name
-    package = _package_name(path, name)
+    sources: dict[str, str] = {}
+
+    def found(key: str, value: Any, source: str) -> None:
+        answers[key] = value
+        sources[key] = source
+
+    if meta.get("name"):
+        found("project_name", str(meta["name"]), f"the name in {origin}")
+    else:
+        found("project_name", path.name, "the directory name")
+    package = _package_name(path, answers["project_name"])
     if package:
-        answers["package_name"] = package
-    if meta.get("description"):
-        answers["description"] = str(meta["description"]).strip().splitlines()[0]
+        found("package_name", package, f"the package directory or project name {package!r}")
+    description = str(meta.get("description") or "").strip()
+    if description:
+        found("description", description.splitlines()[0].strip(), f"the description in {origin}")
     author = meta.get("author") or {}
     if author.get("name"):
-        answers["author_name"] = author["name"]
+        found("author_name", author["name"], "[project] authors in pyproject.toml")
     if author.get("email"):
-        answers["author_email"] = author["email"]
+        found("author_email", author["email"], "[project] authors in pyproject.toml")
     version = _python_version(str(meta.get("requires_python") or ""), template)
     if version:
-        answers["python_version"] = version
+        found("python_version", version, "requires-python in pyproject.toml")
     if (path / ".gitlab-ci.yml").is_file():
-        answers["ci_provider"] = "gitlab"
+        found("ci_provider", "gitlab", ".gitlab-ci.yml")
     elif (path / ".github" / "workflows").is_dir():
-        answers["ci_provider"] = "github"
-    return answers
+        found("ci_provider", "github", ".github/workflows/")
+    return answers, sources
+
+
+def _explain_inferred(
+    exc: UserError, answers: Mapping[str, Any], sources: Mapping[str, str]
+) -> UserError:
+    """Add to copier's validation error where an inferred answer came from and the override."""
+    match = re.search(r"question '(\w+)'", str(exc))
+    if not match:
+        return exc
+    key = match.group(1)
+    if key in sources:
+        why = f"{answers[key]!r} was inferred from {sources[key]}"
+    elif key == "package_name" and "project_name" in sources:
+        why = (
+            f"it defaults from project_name {answers['project_name']!r}, inferred from "
+            f"{sources['project_name']}"
+        )
+    else:
+        return exc
+    return UserError(f"{exc} ({why}); override it with --data {key}=VALUE")
 
 
 def _project_metadata(path: Path) -> dict[str, Any]:
@@ -212,14 +279,42 @@ def _project_metadata(path: Path) -> dict[str, Any]:
             parser.read(setup_cfg, encoding="utf-8")
             meta["name"] = parser.get("metadata", "name", fallback=None)
             meta["description"] = parser.get("metadata", "description", fallback=None)
+            if meta["name"]:
+                meta["source"] = "setup.cfg"
         except configparser.Error:
             pass
     setup_py = path / "setup.py"
     if not meta.get("name") and setup_py.is_file():
-        match = re.search(r"""name\s*=\s*["']([^"']+)["']""", setup_py.read_text(errors="ignore"))
-        if match:
-            meta["name"] = match.group(1)
+        arguments = _setup_arguments(setup_py.read_text(encoding="utf-8", errors="replace"))
+        meta["name"] = arguments.get("name")
+        meta["description"] = meta.get("description") or arguments.get("description")
+        if meta["name"]:
+            meta["source"] = "setup.py"
     return {k: v for k, v in meta.items() if v}
+
+
+def _setup_arguments(source: str) -> dict[str, str]:
+    """The string keyword arguments of the ``setup(...)`` call in a ``setup.py``.
+
+    Read with ``ast`` (never run): a variable such as ``author_name = "Alice"``
+    before the call is not the project's name.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name == "setup":
+            return {
+                kw.arg: kw.value.value
+                for kw in node.keywords
+                if kw.arg and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)
+            }
+    return {}
 
 
 def _normalise(name: str) -> str:

@@ -9,17 +9,18 @@ subcommand's help ends with the same table of exit codes.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from scaffold import __version__
 from scaffold._template import Template, resolve_source
 from scaffold.adopt import adopt_repo
 from scaffold.check import FORMATS, format_report
-from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, ScaffoldError
+from scaffold.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR, ScaffoldError
 from scaffold.new import create_repo, load_data_file, parse_data_pairs
 from scaffold.profile import Profile, check_with_profile, load_profile
 from scaffold.stages import STAGE_TABLE, STAGES
@@ -194,10 +195,17 @@ def _answers(args: argparse.Namespace) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, as every other error is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from scaffold.fleet_cli import add_fleet_commands  # it builds on the helpers above
 
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="scaffold",
         description="Create, upgrade and check ML repositories at three maturity stages "
         f"({' -> '.join(STAGES)}).",
@@ -306,63 +314,82 @@ def _run_new(args: argparse.Namespace) -> int:
         git=not args.no_git,
         **template,
     )
-    print(f"Created {repo.path} at stage {repo.stage} ({len(repo.files)} files).")
+    _emit(f"Created {repo.path} at stage {repo.stage} ({len(repo.files)} files).")
     if repo.git:
-        print("Made the first commit on branch main.")
-    print(f"Next: cd {args.dest} and follow the quickstart in README.md.")
+        _emit("Made the first commit on branch main.")
+    _emit(f"Next: cd {args.dest} and follow the quickstart in README.md.")
     return EXIT_OK
 
 
+def _emit(text: str, end: str = "\n") -> None:
+    """Print to stdout; a reader that went away (``| head -1``) only ends the output."""
+    try:
+        print(text, end=end, flush=True)
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Let SIGTERM unwind like Ctrl-C so the scratch clone is cleaned up."""
+def _stop_signals_as_interrupt() -> Iterator[None]:
+    """Let SIGTERM and SIGHUP unwind like Ctrl-C, so temporary directories are removed."""
 
     def _raise(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     try:
-        previous = signal.signal(signal.SIGTERM, _raise)
+        previous = {sig: signal.signal(sig, _raise) for sig in _STOP_SIGNALS}
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _print_upgrade(report: UpgradeReport, as_json: bool) -> int:
     if as_json:
-        print(report.to_json())
+        _emit(report.to_json())
     else:
         if report.diff:
-            print(report.diff)
-        print(report.to_text(), end="")
+            _emit(report.diff)
+        _emit(report.to_text(), end="")
     return report.exit_code
 
 
 def _run_upgrade(args: argparse.Namespace) -> int:
-    with _sigterm_as_interrupt():
-        report = upgrade_stage(args.path, args.to, dry_run=args.dry_run, **_template(args))
+    report = upgrade_stage(args.path, args.to, dry_run=args.dry_run, **_template(args))
     return _print_upgrade(report, args.json)
 
 
 def _run_update(args: argparse.Namespace) -> int:
-    with _sigterm_as_interrupt():
-        report = update_template(args.path, dry_run=args.dry_run, **_template(args))
+    report = update_template(args.path, dry_run=args.dry_run, **_template(args))
     return _print_upgrade(report, args.json)
 
 
 def _run_adopt(args: argparse.Namespace) -> int:
     answers, template = _profiled(args, _answers(args))
     report = adopt_repo(args.path, args.stage, data=answers, dry_run=args.dry_run, **template)
-    print(report.to_json() if args.json else report.to_text(), end="")
+    _emit(report.to_json() if args.json else report.to_text(), end="")
     return report.exit_code
 
 
 def _run_check(args: argparse.Namespace) -> int:
     report = check_with_profile(args.path, _profile(args), select=args.select, ignore=args.ignore)
-    print(format_report(report, args.format))
+    _emit(format_report(report, args.format))
     return report.exit_code
 
 
@@ -371,7 +398,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args))
+        with _stop_signals_as_interrupt():
+            return int(args.handler(args))
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
     except ScaffoldError as exc:
         print(f"scaffold: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -14,7 +17,7 @@ import yaml
 
 from scaffold._copier import first_line, render_template
 from scaffold._git import init_and_commit
-from scaffold._template import Template, resolve_source
+from scaffold._template import Template, check_package_name, resolve_source
 from scaffold.errors import UserError
 
 
@@ -80,14 +83,14 @@ def create_repo(
     reject_unknown_questions(tpl, answers)
 
     target = Path(dest).expanduser().absolute()
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise UserError(f"destination exists and is not empty: {dest}")
-    if not target.parent.is_dir():
-        raise UserError(f"parent directory does not exist: {target.parent}")
+    _check_destination(target, str(dest))
     if not defaults and not sys.stdin.isatty():
         defaults = True  # nobody can answer prompts: fall back to the defaults
 
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.scaffold-", dir=target.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.scaffold-", dir=target.parent))
+    except OSError as exc:
+        raise UserError(f"cannot create {dest}: {exc.strerror or first_line(exc)}") from None
     try:
         rendered = staging / "repo"
         # Copier prints notes such as "no git tags" straight to stderr; a user error
@@ -102,17 +105,63 @@ def create_repo(
             interactive=not defaults,
             hold_stderr=quiet and defaults,
         )
+        check_package_name(rendered)
         files = tuple(
             sorted(p.relative_to(rendered).as_posix() for p in rendered.rglob("*") if p.is_file())
         )
         if git:
             init_and_commit(rendered, f"Create {stage} repository from mlops-scaffold")
-        if target.exists():
-            target.rmdir()
-        rendered.rename(target)
+        _move_into_place(rendered, target, str(dest))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return NewRepo(path=target, stage=stage, template=source, files=files, git=git)
+
+
+def _check_destination(target: Path, dest: str) -> None:
+    """Refuse, before anything is written, a destination the result cannot replace."""
+    if target.is_symlink():
+        what = "a symlink" if target.exists() else "a dangling symlink"
+        raise UserError(
+            f"destination {dest} is {what}; pass the real directory "
+            f"({os.path.realpath(target)}) or remove the link"
+        )
+    if target.exists() and not target.is_dir():
+        raise UserError(f"destination {dest} is a file, not a directory; choose another name")
+    if target.exists() and any(target.iterdir()):
+        raise UserError(f"destination directory {dest} is not empty; choose a new or empty one")
+    if target.exists() and os.path.ismount(target):
+        raise UserError(
+            f"destination {dest} is a mount point and cannot be replaced; "
+            "create the repo in a new directory inside it"
+        )
+    if not target.parent.is_dir():
+        raise UserError(f"parent directory does not exist: {target.parent}")
+    try:
+        name_max = os.pathconf(target.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    # the staging directory's name is the destination's plus a prefix and a suffix
+    if len(f".{target.name}.scaffold-xxxxxxxx".encode()) > name_max:
+        raise UserError(
+            f"destination name {target.name[:40]}... is too long for the file system "
+            f"(at most {name_max - 20} bytes here)"
+        )
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot create {dest}: the directory {target.parent} is not writable")
+
+
+def _move_into_place(rendered: Path, target: Path, dest: str) -> None:
+    """Move the finished render to ``target``, keeping an empty target's mode and group."""
+    try:
+        if target.exists():
+            kept = target.stat()
+            os.chmod(rendered, stat.S_IMODE(kept.st_mode))
+            with contextlib.suppress(PermissionError):
+                os.chown(rendered, -1, kept.st_gid)
+            target.rmdir()
+        rendered.rename(target)
+    except OSError as exc:
+        raise UserError(f"cannot create {dest}: {exc.strerror or first_line(exc)}") from None
 
 
 def reject_unknown_questions(tpl: Template, answers: Mapping[str, Any]) -> None:

@@ -139,6 +139,28 @@ def _validate_selectors(selectors: frozenset[str], known: Iterable[str], option:
         raise UserError(f"unknown check ID in {option}: {', '.join(unknown)}")
 
 
+def _validate_config(pyproject: Any, known: list[str]) -> None:
+    """Refuse a ``[tool.repo-review]`` table repo-review would misread or crash on.
+
+    ``select = "DC"`` would be read letter by letter (selecting nothing) and
+    ``select = 5`` would raise; both are configuration errors (exit 2).
+    """
+    tool = pyproject.get("tool") if isinstance(pyproject, dict) else None
+    config = tool.get("repo-review") if isinstance(tool, dict) else None
+    if config is None:
+        return
+    where = "[tool.repo-review] in pyproject.toml"
+    if not isinstance(config, dict):
+        raise UserError(f"{where} must be a table")
+    # select takes a list; ignore a list, or a table of ID = reason (shown as "ignored")
+    for key, shapes in (("select", (list,)), ("ignore", (list, dict))):
+        value = config.get(key, [])
+        if not isinstance(value, shapes) or not all(isinstance(item, str) for item in value):
+            kind = "a list of check IDs" + (" or a table of ID = reason" if dict in shapes else "")
+            raise UserError(f'{where}: {key} must be {kind}, e.g. {key} = ["DC"]; got {value!r}')
+        _validate_selectors(frozenset(value), known, f"{where} {key}")
+
+
 def _declared_stage(answers: Any) -> str | None:
     if not isinstance(answers, dict) or answers.get("stage") is None:
         return None
@@ -170,8 +192,14 @@ def check_repo(
     _validate_selectors(selected, [*checks, *families], "--select")
     _validate_selectors(ignored, [*checks, *families], "--ignore")
 
+    _validate_config(fixtures["pyproject"], [*checks, *families])
     collected = CollectionReturn(fixtures, checks, dict(families))
     _, results = process(root, select=selected, ignore=ignored, collected=collected)
+    if not any(r.result is not None or not r.skip_reason for r in results):
+        raise UserError(
+            "no check is selected (--select/--ignore or [tool.repo-review] leave none); "
+            "running no checks is not a pass"
+        )
     return CheckReport(
         path=root.resolve(),
         declared_stage=_declared_stage(fixtures["copier_answers"]),

@@ -67,8 +67,12 @@ _PRUNED_DIRS = frozenset(
     }
 )
 _PRUNED_PATHS = frozenset({".dvc/cache", ".dvc/tmp"})
-_MAX_FILES = 20_000
-_MAX_PY_FILES = 2_000
+# The top-level data directory: only the files describing data are listed in it,
+# down to data/<set>/ (``dvc add`` writes .dvc and .gitignore files there).
+_DATA_DIR = "data/"
+_DATA_DEPTH = 2
+# A directory holding one of these files is a virtual environment, whatever its name.
+_ENV_MARKERS = ("pyvenv.cfg",)
 _MAX_PY_BYTES = 1_000_000
 _MAX_NOTEBOOK_BYTES = 20_000_000
 _MAX_STRING_LEN = 120
@@ -132,15 +136,20 @@ def _load_yaml_mapping(root: Traversable, rel: str) -> dict[str, Any] | None:
 
 
 def repo_files(root: Traversable) -> frozenset[str]:
-    """Every file's POSIX path relative to the root, caches and environments pruned.
+    """Every file's POSIX path relative to the root, by rule leaving out what is not source.
 
-    Symlinked directories are not followed (they may loop), and the walk stops
-    after ``_MAX_FILES`` files, so no tree can make it run away.
+    Caches and virtual environments (known names, or any directory holding a
+    ``pyvenv.cfg`` or ``conda-meta``) are not entered; below the top-level data
+    directory only the files that describe data (``*.dvc``, ``.gitignore``, READMEs)
+    are listed, however many data files there are. Symlinked directories are not
+    followed (they may loop). There is no cap: a verdict is never drawn from part
+    of the tree.
     """
     found: set[str] = set()
     todo: list[tuple[Traversable, str]] = [(root, "")]
-    while todo and len(found) < _MAX_FILES:
+    while todo:
         node, prefix = todo.pop()
+        in_data = prefix.startswith(_DATA_DIR)
         try:
             children = list(node.iterdir())
         except (OSError, ValueError):
@@ -149,14 +158,33 @@ def repo_files(root: Traversable) -> frozenset[str]:
             rel = f"{prefix}{child.name}"
             try:
                 if child.is_dir():
-                    if child.name in _PRUNED_DIRS or rel in _PRUNED_PATHS or _is_link(child):
+                    if not _walked(child, rel, in_data):
                         continue
                     todo.append((child, rel + "/"))
-                elif child.is_file():
+                elif child.is_file() and (not in_data or _describes_data(child.name)):
                     found.add(rel)
             except OSError:
                 continue
     return frozenset(found)
+
+
+def _walked(directory: Traversable, rel: str, in_data: bool) -> bool:
+    """Whether the walk enters ``directory`` (a cache, environment or data tree is not)."""
+    if directory.name in _PRUNED_DIRS or rel in _PRUNED_PATHS or _is_link(directory):
+        return False
+    if in_data and rel.count("/") >= _DATA_DEPTH:
+        return False  # data/<set>/ is listed for its .dvc files; deeper is only data
+    return not any(directory.joinpath(marker).is_file() for marker in _ENV_MARKERS) and not (
+        directory.joinpath("conda-meta").is_dir()
+    )
+
+
+def _describes_data(name: str) -> bool:
+    return (
+        name.endswith(".dvc")
+        or name in {".gitignore", ".gitkeep"}
+        or name.lower().startswith("readme")
+    )
 
 
 def _is_link(node: Traversable) -> bool:
@@ -339,7 +367,7 @@ def python_modules(root: Traversable, repo_files: frozenset[str]) -> dict[str, M
     code to fix, not a reason for a check to crash.
     """
     found: dict[str, ModuleInfo] = {}
-    paths = sorted(p for p in repo_files if p.endswith(".py"))[:_MAX_PY_FILES]
+    paths = sorted(p for p in repo_files if p.endswith(".py"))
     for path in paths:
         text = _read_text(root, path)
         if text is None or len(text) > _MAX_PY_BYTES:

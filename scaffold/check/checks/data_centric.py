@@ -122,12 +122,16 @@ class DC104(DataCentric):
     @staticmethod
     def check(repo_files: frozenset[str]) -> bool:
         """Add tests (`tests/test_*.py`), starting with the data contract."""
-        return any(
-            path.startswith(("tests/", "test/"))
-            and path.endswith(".py")
-            and (path.rsplit("/", 1)[-1].startswith("test_") or path.endswith("_test.py"))
-            for path in repo_files
-        )
+        return any(_is_test_module(path) for path in repo_files)
+
+
+def _is_test_module(path: str) -> bool:
+    """A module of tests under ``tests/``: pytest's ``test_*.py``/``*_test.py``, or any
+    module whose name says tests (``unit_tests.py``); helpers such as conftest do not count."""
+    name = path.rsplit("/", 1)[-1]
+    if not path.startswith(("tests/", "test/")) or not name.endswith(".py"):
+        return False
+    return name not in {"conftest.py", "__init__.py"} and "test" in name.lower()
 
 
 class DC105(DataCentric):

@@ -107,6 +107,14 @@ class PC312(PipelineCentric):
         return any(health.search(s) for info in apps.values() for s in info["strings"])
 
 
+# Where a service's image lives: the root, or a directory named for serving or
+# deployment (a Dockerfile under tools/ or .devcontainer/ builds something else).
+_SERVICE_IMAGE_DIR = re.compile(
+    r"(?:|(?:[^/]+/)*(?:serving|serve|server|service|services|app|api|deploy|deployment"
+    r"|docker|container|containers|image|images)(?:/[^/]+)*)"
+)
+
+
 class PC313(PipelineCentric):
     "Container image defined"
 
@@ -115,12 +123,14 @@ class PC313(PipelineCentric):
     @staticmethod
     def check(repo_files: frozenset[str]) -> bool:
         """Package the service as a container image: add a `Dockerfile`."""
-        names = basenames(repo_files).values()
         return any(
-            name in {"dockerfile", "containerfile"}
-            or name.endswith(".dockerfile")
-            or name.startswith("dockerfile.")
-            for name in names
+            (
+                name in {"dockerfile", "containerfile"}
+                or name.endswith(".dockerfile")
+                or name.startswith("dockerfile.")
+            )
+            and _SERVICE_IMAGE_DIR.fullmatch(path.rpartition("/")[0].lower())
+            for path, name in basenames(repo_files).items()
         )
 
 
