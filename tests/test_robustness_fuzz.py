@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from synthetic_template import build_synthetic_template
 from scaffold.cli import EXIT_CODES
 from scaffold.cli import main as cli
 
-DOCUMENTED = {int(line.split()[0]) for line in EXIT_CODES.splitlines()[1:] if line.strip()}
+# Each code opens a line of the table; wrapped explanations are indented further.
+DOCUMENTED = {int(code) for code in re.findall(r"^  (\d+) ", EXIT_CODES, re.MULTILINE)}
 
 # Placeholders in generated argument lists, replaced by paths in the example's sandbox.
 PLACES = [
