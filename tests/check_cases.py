@@ -35,6 +35,21 @@ def cases(cases: list[Case]) -> list[Any]:
     ]
 
 
+def case_tests(passing: list[Case], failing: list[Case]) -> tuple[Any, Any]:
+    """The two tests every stage's case module runs: each passing case passes, each
+    failing case fails with a message. Assign them to ``test_*`` names in the module."""
+
+    @pytest.mark.parametrize(("check_id", "fixtures"), cases(passing))
+    def test_check_passes(check_id: str, fixtures: dict[str, object]) -> None:
+        assert run(check_id, **fixtures) == ""
+
+    @pytest.mark.parametrize(("check_id", "fixtures"), cases(failing))
+    def test_check_fails_with_a_message(check_id: str, fixtures: dict[str, object]) -> None:
+        assert run(check_id, **fixtures).strip()
+
+    return test_check_passes, test_check_fails_with_a_message
+
+
 def parse_yaml(text: str) -> Any:
     """A YAML file's content, as the fixtures parse it (indentation of the literal removed)."""
     return yaml.safe_load(textwrap.dedent(text))

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from helpers import IDENTITY
+from helpers import IDENTITY, generate
+from synthetic_template import build_synthetic_template
 
 from scaffold._template import Template
 from scaffold.new import create_repo
@@ -152,3 +153,16 @@ def install_generated(
         timeout=1200,
     )
     _ACTIVE[venv] = repo
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small synthetic a → b → c template (tests/synthetic_template.py), built once
+    per test process; tests render from it and never change it."""
+    return build_synthetic_template(tmp_path_factory.mktemp("tpl") / "template")
+
+
+@pytest.fixture
+def repo(template: Path, tmp_path: Path) -> Path:
+    """A fresh repo at the synthetic template's stage ``a``, committed."""
+    return generate(template, tmp_path / "repo", "a")

@@ -5,7 +5,6 @@ Cases mirror ``scaffold/check/checks/data_centric.py``; files are inline YAML/TO
 
 from __future__ import annotations
 
-import pytest
 from check_cases import (
     CI,
     CI_PUSH_ONLY,
@@ -21,12 +20,11 @@ from check_cases import (
     TRAIN,
     VALIDATE,
     Case,
-    cases,
+    case_tests,
     dvc_without,
     mod,
     parse_toml,
     parse_yaml,
-    run,
 )
 
 PASSING: list[Case] = [
@@ -167,12 +165,4 @@ FAILING: list[Case] = [
     ("DC144", "no-lint-in-ci", {"ci_configs": CI_PUSH_ONLY}),
 ]
 
-
-@pytest.mark.parametrize(("check_id", "fixtures"), cases(PASSING))
-def test_check_passes(check_id: str, fixtures: dict[str, object]) -> None:
-    assert run(check_id, **fixtures) == ""
-
-
-@pytest.mark.parametrize(("check_id", "fixtures"), cases(FAILING))
-def test_check_fails_with_a_message(check_id: str, fixtures: dict[str, object]) -> None:
-    assert run(check_id, **fixtures).strip()
+test_check_passes, test_check_fails_with_a_message = case_tests(PASSING, FAILING)

@@ -5,7 +5,6 @@ Cases mirror ``scaffold/check/checks/model_centric.py``; files are inline YAML/T
 
 from __future__ import annotations
 
-import pytest
 from check_cases import (
     CI_PUSH_ONLY,
     CODEOWNERS,
@@ -19,11 +18,10 @@ from check_cases import (
     TRAIN,
     VALIDATE,
     Case,
-    cases,
+    case_tests,
     dvc_without,
     mod,
     parse_yaml,
-    run,
 )
 
 PASSING: list[Case] = [
@@ -101,12 +99,4 @@ FAILING: list[Case] = [
     ("MC242", "only-catch-all", {"codeowners": (("*", ("@acme/all",)),)}),
 ]
 
-
-@pytest.mark.parametrize(("check_id", "fixtures"), cases(PASSING))
-def test_check_passes(check_id: str, fixtures: dict[str, object]) -> None:
-    assert run(check_id, **fixtures) == ""
-
-
-@pytest.mark.parametrize(("check_id", "fixtures"), cases(FAILING))
-def test_check_fails_with_a_message(check_id: str, fixtures: dict[str, object]) -> None:
-    assert run(check_id, **fixtures).strip()
+test_check_passes, test_check_fails_with_a_message = case_tests(PASSING, FAILING)

@@ -5,7 +5,6 @@ Cases mirror ``scaffold/check/checks/pipeline_centric.py``; files are inline YAM
 
 from __future__ import annotations
 
-import pytest
 from check_cases import (
     APP,
     CI,
@@ -18,11 +17,10 @@ from check_cases import (
     TEST_SCHEMA,
     TRAIN,
     Case,
-    cases,
+    case_tests,
     dvc_without,
     mod,
     parse_yaml,
-    run,
 )
 
 PASSING: list[Case] = [
@@ -99,12 +97,4 @@ FAILING: list[Case] = [
     ("PC342", "serving-unowned", {"codeowners": CODEOWNERS[:3]}),
 ]
 
-
-@pytest.mark.parametrize(("check_id", "fixtures"), cases(PASSING))
-def test_check_passes(check_id: str, fixtures: dict[str, object]) -> None:
-    assert run(check_id, **fixtures) == ""
-
-
-@pytest.mark.parametrize(("check_id", "fixtures"), cases(FAILING))
-def test_check_fails_with_a_message(check_id: str, fixtures: dict[str, object]) -> None:
-    assert run(check_id, **fixtures).strip()
+test_check_passes, test_check_fails_with_a_message = case_tests(PASSING, FAILING)

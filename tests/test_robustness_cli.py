@@ -24,11 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_synthetic_template(tmp_path_factory.mktemp("tpl") / "template")
-
-
-@pytest.fixture(scope="module")
 def template_with_email(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The synthetic template with an author_email question that validates, as ours does."""
     root = tmp_path_factory.mktemp("tpl-email") / "template"

@@ -10,24 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import build_file_tree, commit_all, generate, git, init_repo
-from synthetic_template import build_synthetic_template
+from helpers import build_file_tree, commit_all, git, init_repo
 
 from scaffold.adopt import adopt_repo
 from scaffold.cli import main as cli
 from scaffold.errors import EXIT_CONFLICT, UserError
 from scaffold.new import create_repo
 from scaffold.upgrade import upgrade_stage
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_synthetic_template(tmp_path_factory.mktemp("tpl") / "template")
-
-
-@pytest.fixture
-def repo(template: Path, tmp_path: Path) -> Path:
-    return generate(template, tmp_path / "repo", "a")
 
 
 def tracked(repo: Path, rev: str) -> set[str]:

@@ -43,16 +43,6 @@ def snapshot(repo: Path) -> dict[str, object]:
     }
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_synthetic_template(tmp_path_factory.mktemp("tpl") / "template")
-
-
-@pytest.fixture
-def repo(template: Path, tmp_path: Path) -> Path:
-    return generate(template, tmp_path / "repo", "a")
-
-
 # ---------------------------------------------------------------------------
 # The happy path
 # ---------------------------------------------------------------------------
