@@ -36,6 +36,14 @@ _GITHUB_EXPRESSION = re.compile(r"^\$\{\{\s*[\w.]+\s*(?:\|\|\s*'(?P<fallback>[^'
 _SERVER_URL = re.compile(r"^https?://")
 
 
+#: Answers recorded but unused until the repo's orchestrator is Prefect.
+_PREFECT_ONLY = frozenset({"prefect_api_url"})
+
+
+def _uses_prefect(copier_answers: Mapping[str, Any] | None) -> bool:
+    return _answer(copier_answers, "orchestrator") == "prefect"
+
+
 def _answer(copier_answers: Mapping[str, Any] | None, key: str) -> str:
     value = (copier_answers or {}).get(key)
     return str(value).strip() if value else ""
@@ -181,14 +189,14 @@ class PC351(PipelineCentric):
         """
         Each shared-service answer (`mlflow_tracking_uri`, `image_registry`,
         `prefect_api_url`) must reach CI as the variable of the same setting
-        (`MLFLOW_TRACKING_URI`, `IMAGE_REGISTRY`, `PREFECT_API_URL`), the answer
-        being its default.
+        (`MLFLOW_TRACKING_URI`, `IMAGE_REGISTRY`, `PREFECT_API_URL` with the Prefect
+        orchestrator), the answer being its default.
         """
         problems = []
         for key, variable in SETTING_VARIABLES.items():
             answer = _answer(copier_answers, key)
-            if not answer:
-                continue
+            if not answer or (key in _PREFECT_ONLY and not _uses_prefect(copier_answers)):
+                continue  # local default, or kept for when the repo adopts Prefect
             values = [
                 (path, value)
                 for path, config in ci_configs.items()
