@@ -130,7 +130,7 @@ def test_set_settings_reach_every_file_and_check_passes(
         **SHARED,
     )
     assert {key: answers_of(repo)[key] for key in SHARED} == SHARED
-    assert f"remote = storage\n    analytics = false" in read(repo, ".dvc/config")
+    assert "remote = storage\n    analytics = false" in read(repo, ".dvc/config")
     assert f"url = {REMOTE}" in read(repo, ".dvc/config")
     assert f'SHARED_TRACKING_URI = "{TRACKING}"' in read(repo, f"src/{PKG}/models/tracking.py")
     deployment = yaml.safe_load(read(repo, "deploy/k8s/deployment.yaml"))
@@ -190,9 +190,7 @@ def test_answers_given_at_data_centric_survive_every_upgrade(
         assert report.exit_code == 0, report.to_text()
         git(repo, "checkout", "-q", report.branch)
         assert {key: answers_of(repo)[key] for key in SHARED} == SHARED, stage
-        assert f'SHARED_TRACKING_URI = "{TRACKING}"' in read(
-            repo, f"src/{PKG}/models/tracking.py"
-        )
+        assert f'SHARED_TRACKING_URI = "{TRACKING}"' in read(repo, f"src/{PKG}/models/tracking.py")
     deployment = read(repo, "deploy/k8s/deployment.yaml")
     assert f"image: {REGISTRY}/{DASHED}:latest" in deployment
     assert failing(repo) == {}
@@ -245,7 +243,9 @@ def test_a_locked_remote_cannot_be_overridden(
 ) -> None:
     profile = tmp_path / "profile.yml"
     profile.write_text(
-        yaml.safe_dump({"template": {"source": str(snapshot)}, "locked": {"dvc_remote_url": REMOTE}})
+        yaml.safe_dump(
+            {"template": {"source": str(snapshot)}, "locked": {"dvc_remote_url": REMOTE}}
+        )
     )
     before = tree(tmp_path)
     code = main(

@@ -64,7 +64,7 @@ def _assigned(document: Any, name: str) -> Iterator[Any]:
 
 
 def _default_of(value: Any) -> str | None:
-    """The value a CI variable has when nobody overrides it: a literal or an expression's fallback."""
+    """A CI variable's value when nobody overrides it: a literal or an expression's fallback."""
     if value is None:
         return ""
     text = str(value).strip()
@@ -120,7 +120,9 @@ class DC151(DataCentric):
         name = core.get("remote", "")
         url = (dvc_config or {}).get(f'remote "{name}"', {}).get("url", "")
         if not name:
-            return f"`.dvc/config` has no default remote; the answer `dvc_remote_url` is `{answer}`."
+            return (
+                f"`.dvc/config` has no default remote; the answer `dvc_remote_url` is `{answer}`."
+            )
         if url != answer:
             return (
                 f"The default DVC remote `{name}` is `{url or '(no url)'}`; "
@@ -185,7 +187,9 @@ class PC351(PipelineCentric):
     principle = "ci/cd"
 
     @staticmethod
-    def check(copier_answers: Mapping[str, Any] | None, ci_configs: Mapping[str, Any]) -> bool | str:
+    def check(
+        copier_answers: Mapping[str, Any] | None, ci_configs: Mapping[str, Any]
+    ) -> bool | str:
         """
         Each shared-service answer (`mlflow_tracking_uri`, `image_registry`,
         `prefect_api_url`) must reach CI as the variable of the same setting
@@ -234,7 +238,8 @@ class PC352(PipelineCentric):
             return True
         problems = []
         if registry and not any(
-            str(container.get("image", "")).startswith(f"{registry}/") for _, container in containers
+            str(container.get("image", "")).startswith(f"{registry}/")
+            for _, container in containers
         ):
             images = ", ".join(f"`{c.get('image')}`" for _, c in containers)
             problems.append(f"no container image comes from `{registry}/` (found {images})")
