@@ -36,6 +36,8 @@ SHARED = {
     "prefect_api_url": PREFECT,
 }
 PKG = ANSWERS["package_name"]
+# GitHub expressions `${{ ... }}` are the only braces allowed to survive rendering.
+LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%")
 DASHED = PKG.replace("_", "-")
 
 
@@ -130,6 +132,12 @@ def test_set_settings_reach_every_file_and_check_passes(
         **SHARED,
     )
     assert {key: answers_of(repo)[key] for key in SHARED} == SHARED
+    leftovers = [
+        name
+        for name, content in tree(repo).items()
+        if LEFTOVER_JINJA.search(content.decode("utf-8", "replace"))
+    ]
+    assert leftovers == []
     assert "remote = storage\n    analytics = false" in read(repo, ".dvc/config")
     assert f"url = {REMOTE}" in read(repo, ".dvc/config")
     assert f'SHARED_TRACKING_URI = "{TRACKING}"' in read(repo, f"src/{PKG}/models/tracking.py")
