@@ -22,13 +22,25 @@ def _case_module(stage: str) -> ModuleType:
     return importlib.import_module(f"test_checks_{stage.replace('-', '_')}")
 
 
+#: Test modules holding the cases of checks that span stages (the shared-service checks).
+CROSS_STAGE_CASES = ("test_service_settings",)
+
+
+def _case_ids(stage: str, kind: str) -> set[str]:
+    """IDs with a ``kind`` (PASSING/FAILING) case: the stage's module and the cross-stage ones."""
+    ids = {c for c, _, _ in getattr(_case_module(stage), kind)}
+    for name in CROSS_STAGE_CASES:
+        cases = getattr(importlib.import_module(name), kind)
+        ids |= {c for c, _, _ in cases if CHECKS[c].stage == stage}
+    return ids
+
+
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_check_has_a_passing_and_a_failing_case_in_its_stage_module(stage: str) -> None:
-    module = _case_module(stage)
     of_stage = {name for name, check in CHECKS.items() if check.stage == stage}
     assert of_stage, f"{stage} has no checks"
-    assert {c for c, _, _ in module.PASSING} == of_stage
-    assert {c for c, _, _ in module.FAILING} == of_stage
+    assert _case_ids(stage, "PASSING") == of_stage
+    assert _case_ids(stage, "FAILING") == of_stage
 
 
 @pytest.mark.parametrize("check_id", sorted(CHECKS))

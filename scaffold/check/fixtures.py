@@ -32,6 +32,7 @@ __all__ = [
     "codeowners",
     "config_errors",
     "copier_answers",
+    "deploy_manifests",
     "dvc_config",
     "dvc_pipeline",
     "gitignore",
@@ -246,6 +247,23 @@ def ci_configs(root: Traversable, repo_files: frozenset[str]) -> dict[str, Any]:
         )
     )
     return {path: _load_yaml_mapping(root, path) for path in paths}
+
+
+def deploy_manifests(root: Traversable, repo_files: frozenset[str]) -> dict[str, list[Any]]:
+    """Kubernetes YAML under ``deploy/`` or ``k8s/``, by path: each file's documents.
+
+    A file that does not parse maps to an empty list.
+    """
+    manifests: dict[str, list[Any]] = {}
+    for path in sorted(repo_files):
+        if path.startswith(("deploy/", "k8s/")) and path.endswith((".yml", ".yaml")):
+            text = _read_text(root, path)
+            try:
+                documents = list(yaml.load_all(text or "", Loader=_YAML_LOADER))
+            except yaml.YAMLError:
+                documents = []
+            manifests[path] = [doc for doc in documents if isinstance(doc, Mapping)]
+    return manifests
 
 
 def dvc_config(root: Traversable) -> dict[str, dict[str, str]] | None:

@@ -1,15 +1,16 @@
 """The checks, one module per maturity stage, and repo-review's entry points.
 
 ``data_centric``, ``model_centric`` and ``pipeline_centric`` each hold one family;
-within a module the checks are grouped by concern (the tens digit of the ID), each
-group named in the module's ``CONCERNS``.
+``services`` holds the shared-service checks of every family. Within a module the
+checks are grouped by concern (the tens digit of the ID), each group named in the
+module's ``CONCERNS``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from scaffold.check.checks import data_centric, model_centric, pipeline_centric
+from scaffold.check.checks import data_centric, model_centric, pipeline_centric, services
 from scaffold.check.checks._base import FAMILY_BASES, StageCheck
 from scaffold.stages import STAGE_TABLE, STAGES
 
@@ -20,6 +21,7 @@ CONCERNS: dict[str, str] = {
     **data_centric.CONCERNS,
     **model_centric.CONCERNS,
     **pipeline_centric.CONCERNS,
+    **services.CONCERNS,
 }
 
 
