@@ -15,7 +15,7 @@ import ast
 import configparser
 import json
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import yaml
@@ -391,16 +391,46 @@ def module_name(path: str) -> str:
 
 
 def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
+    """What ``tree`` imports, names and spells as short strings.
+
+    One pass over every node without recursion (deeply nested code cannot exhaust
+    the stack). This is most of a check's time, so it dispatches on the exact node
+    type and follows only fields that can hold nodes, instead of ``ast.walk``.
+    """
     module = module_name(path)
     is_package = path.endswith("__init__.py")
     package = module.split(".") if is_package else module.split(".")[:-1]
     imports: set[str] = set()
     names: set[str] = set()
     strings: set[str] = set()
-    for node in _walk(tree):
-        if isinstance(node, ast.Import):
+    add_name, add_string = names.add, strings.add
+    stack: list[Any] = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    children = _CHILD_FIELDS
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is ast.Name:
+            add_name(node.id)
+            continue  # its only other field is the context
+        if kind is ast.Constant:
+            value = node.value
+            if type(value) is str and len(value) <= _MAX_STRING_LEN:
+                add_string(value)
+            continue  # no child nodes
+        if kind is ast.Attribute:
+            add_name(node.attr)
+            push(node.value)
+            continue
+        if kind is ast.keyword:
+            if node.arg:
+                add_name(node.arg)
+            push(node.value)
+            continue
+        if kind is ast.Import:
             imports.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+            continue  # only aliases below
+        if kind is ast.ImportFrom:
             base = node.module or ""
             if node.level:
                 anchor = package[: len(package) - (node.level - 1)] if node.level > 1 else package
@@ -409,20 +439,18 @@ def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
                 imports.add(base)
             imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-        elif isinstance(node, ast.keyword) and node.arg:
-            names.add(node.arg)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and len(node.value) <= _MAX_STRING_LEN
-        ):
-            strings.add(node.value)
+            continue
+        if kind in _DEFINITIONS:
+            add_name(node.name)
+        fields = children.get(kind)
+        if fields is None:
+            fields = children[kind] = _child_fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                push(value)
     return ModuleInfo(
         module=module,
         imports=frozenset(imports),
@@ -431,13 +459,15 @@ def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
     )
 
 
-def _walk(tree: ast.AST) -> Iterator[ast.AST]:
-    """``ast.walk`` without recursion, so deeply nested code cannot exhaust the stack."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+# Fields that never hold anything ``_module_info`` records: load/store contexts and
+# operators (``ast.BinOp.op``, ``ast.Compare.ops`` ...). Filled per node type on first use.
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    return tuple(name for name in getattr(kind, "_fields", ()) if name not in _SKIPPED_FIELDS)
 
 
 def config_errors(
