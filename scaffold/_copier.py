@@ -18,8 +18,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import copier
-from copier.errors import CopierError
 from packaging.version import InvalidVersion, Version
 
 from scaffold._git import git, rev_parse
@@ -91,6 +89,11 @@ def render_template(
     Copier's failures become a one-line ``UserError``; nothing in a template runs
     code (no tasks), so no answer needs ``--trust``.
     """
+    # Copier (and prompt_toolkit under it) is imported here, not at start-up: it takes
+    # seconds to import, and `scaffold check` / `fleet check` never render.
+    import copier
+    from copier.errors import CopierError
+
     with quiet_copier(env, interactive=interactive, hold_stderr=hold_stderr):
         try:
             copier.run_copy(
@@ -115,6 +118,8 @@ def update_project(
     project: Path, data: Mapping[str, Any], *, vcs_ref: str | None, env: Mapping[str, str]
 ) -> None:
     """Copier's 3-way update of ``project``, conflicts left inline; errors propagate."""
+    import copier
+
     with quiet_copier(env):
         copier.run_update(
             project,
