@@ -152,3 +152,10 @@ def install_generated(
         timeout=1200,
     )
     _ACTIVE[venv] = repo
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _check_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Checks keep their parsed-module cache in this session's temporary directory,
+    never in the developer's home (subprocesses inherit the variable)."""
+    os.environ["SCAFFOLD_CACHE_DIR"] = str(tmp_path_factory.mktemp("scaffold-cache"))
