@@ -170,6 +170,9 @@ def main() -> None:
         help="name of a Profile in tests/upgrade_scenarios.py",
     )
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each command")
+    parser.add_argument(
+        "--no-scenarios", action="store_true", help="time only; skip the edit-scenario comparison"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-upgrade-") as tmp:
@@ -197,6 +200,8 @@ def main() -> None:
         print(f"copier update      median {plain:6.2f} s")
         print(f"ratio (scaffold / copier) {ours / plain:5.2f}")
 
+        if args.no_scenarios:
+            return
         totals = compare_scenarios(template, profile, from_stage, to_stage, work)
         print(f"\n{totals['scenarios']} standard scenarios")
         print(

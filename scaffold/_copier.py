@@ -18,8 +18,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import copier
-from copier.errors import CopierError
 from packaging.version import InvalidVersion, Version
 
 from scaffold._git import git, rev_parse
@@ -91,6 +89,11 @@ def render_template(
     Copier's failures become a one-line ``UserError``; nothing in a template runs
     code (no tasks), so no answer needs ``--trust``.
     """
+    # Copier (and prompt_toolkit under it) is imported here, not at start-up: it takes
+    # seconds to import, and `scaffold check` / `fleet check` never render.
+    import copier
+    from copier.errors import CopierError
+
     with quiet_copier(env, interactive=interactive, hold_stderr=hold_stderr):
         try:
             copier.run_copy(
@@ -113,9 +116,19 @@ def render_template(
 
 def update_project(
     project: Path, data: Mapping[str, Any], *, vcs_ref: str | None, env: Mapping[str, str]
-) -> None:
-    """Copier's 3-way update of ``project``, conflicts left inline; errors propagate."""
-    with quiet_copier(env):
+) -> dict[str, str] | None:
+    """Copier's 3-way update of ``project``, conflicts left inline; errors propagate.
+
+    Returns the files of the render copier made of the *old* template version
+    (path relative to the git top -> blob id), which the upgrade needs too, so it
+    does not render that version a second time; ``None`` when it could not be read
+    (then the caller renders it itself).
+    """
+    import copier
+    import copier._main
+
+    seen = _OldCopies()
+    with quiet_copier(env), _watching_old_copy(copier._main, seen):
         copier.run_update(
             project,
             data=dict(data),
@@ -126,6 +139,57 @@ def update_project(
             vcs_ref=vcs_ref or None,
             skip_tasks=True,
         )
+    return seen.files if len(seen.dirs) == 1 else None
+
+
+class _OldCopies:
+    def __init__(self) -> None:
+        self.dirs: list[str] = []
+        self.files: dict[str, str] | None = None
+
+
+@contextlib.contextmanager
+def _watching_old_copy(module: Any, seen: _OldCopies) -> Iterator[None]:
+    """Read copier's render of the old template version before copier deletes it.
+
+    Copier renders the old version into a temporary directory (prefix
+    ``copier._main.old_copy.``), commits it there as its first commit(s), "dumb
+    commit ...", and removes the directory when the update is done. Just before
+    that removal, the tree of the last such commit is listed. Should copier change
+    how it does this, nothing is read and the caller renders the old version.
+    """
+    original = getattr(module, "TemporaryDirectory", None)
+    if original is None or not isinstance(original, type):
+        yield
+        return
+
+    class Watched(original):  # type: ignore[misc, valid-type]
+        def cleanup(self) -> None:
+            if ".old_copy." in os.path.basename(self.name):
+                seen.dirs.append(self.name)
+                seen.files = _first_render(Path(self.name))
+            super().cleanup()
+
+    module.TemporaryDirectory = Watched
+    try:
+        yield
+    finally:
+        module.TemporaryDirectory = original
+
+
+def _first_render(old_copy: Path) -> dict[str, str] | None:
+    """Files of the newest "dumb commit" in copier's old copy (its render), or ``None``."""
+    from scaffold._git import GitError, tree_files
+
+    try:
+        log = git(old_copy, "log", "--format=%H %s", "HEAD")
+        for line in log.splitlines():
+            commit, _, subject = line.partition(" ")
+            if subject.startswith("dumb commit"):
+                return tree_files(old_copy, commit)
+    except (GitError, OSError, ValueError):
+        return None
+    return None
 
 
 def target_ref(source: str, vcs_ref: str | None) -> tuple[str, str | None]:

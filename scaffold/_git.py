@@ -94,7 +94,16 @@ def rev_parse(cwd: Path | str, rev: str) -> str | None:
 
 def git_path(repo: Path, name: str) -> Path:
     """The path of a file inside the repository's git directory (e.g. ``MERGE_HEAD``)."""
-    return (repo / git(repo, "rev-parse", "--git-path", name)).resolve()
+    return git_paths(repo, [name])[0]
+
+
+def git_paths(repo: Path, names: Sequence[str]) -> list[Path]:
+    """:func:`git_path` of each name, with one git call."""
+    args = [arg for name in names for arg in ("--git-path", name)]
+    lines = git(repo, "rev-parse", *args).splitlines()
+    if len(lines) != len(names):  # a path with a line break in it: one call each
+        lines = [git(repo, "rev-parse", "--git-path", name) for name in names]
+    return [(repo / line).resolve() for line in lines]
 
 
 def status_lines(cwd: Path | str, *extra: str) -> list[str]:

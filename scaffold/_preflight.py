@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold._git import git, git_path, rev_parse, status_lines, toplevel
+from scaffold._git import git, git_paths, rev_parse, status_lines, toplevel
 from scaffold.errors import UserError
 
 _IN_PROGRESS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply")
@@ -38,8 +38,8 @@ def clean_repository(path: Path) -> CleanRepo:
     head = rev_parse(top, "HEAD")
     if head is None:
         raise UserError(f"the repository at {top} has no commits yet; commit your files first")
-    for name in _IN_PROGRESS:
-        if git_path(top, name).exists():
+    for name, marker in zip(_IN_PROGRESS, git_paths(top, _IN_PROGRESS), strict=True):
+        if marker.exists():
             what = "a merge" if name == "MERGE_HEAD" else "a rebase, cherry-pick or revert"
             raise UserError(f"{what} is in progress in {top}; finish or abort it first")
     dirty = status_lines(top)

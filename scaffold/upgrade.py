@@ -374,7 +374,7 @@ def _update_once(
     before = git(work, "rev-parse", "HEAD")
     old_answers = _read_answers_at(clone)
     try:
-        update_project(clone.project, data, vcs_ref=ref, env=clone.env)
+        old_files = update_project(clone.project, data, vcs_ref=ref, env=clone.env)
     except KeyboardInterrupt:
         raise
     except Exception as exc:
@@ -405,16 +405,14 @@ def _update_once(
     invalid = _invalid_after_merge(work, before, changes, conflicted)
     conflicted |= set(invalid)
 
-    old_render = _render(clone, project, old_answers, "old")
+    old_render = _OldRender.of(clone, project, old_answers, old_files)
     deleted = [path for path, status in changes.items() if status == "D"]
     kept: list[str] = []
     removed: list[str] = []
     before_blobs = tree_files(work, before, deleted) if deleted else {}
     for path in deleted:
-        generated = old_render / path.removeprefix(prefix)
-        if generated.is_file() and git(work, "hash-object", str(generated)) == before_blobs.get(
-            path
-        ):
+        blob = old_render.blob(work, path.removeprefix(prefix))
+        if blob is not None and blob == before_blobs.get(path):
             removed.append(path)
         else:
             git(work, "checkout", before, "--", path)
@@ -436,16 +434,64 @@ def _update_once(
     return step
 
 
+class _OldRender:
+    """The template as the repo's answers rendered it before the update: its files.
+
+    Copier renders that version during its update; its files are taken from there
+    (``files``: project path -> blob id). Only when they could not be read is the
+    version rendered again here (``directory``).
+    """
+
+    def __init__(self, files: dict[str, str] | None, directory: Path | None) -> None:
+        self.files, self.directory = files, directory
+
+    @classmethod
+    def of(
+        cls,
+        clone: ScratchClone,
+        project: _Project,
+        answers: dict[str, Any],
+        copier_files: dict[str, str] | None,
+    ) -> _OldRender:
+        if copier_files is None:
+            return cls(None, _render(clone, project, answers, "old"))
+        prefix = clone.prefix
+        files = {p.removeprefix(prefix): b for p, b in copier_files.items() if p.startswith(prefix)}
+        return cls(files, None)
+
+    def paths(self) -> set[str]:
+        if self.files is not None:
+            return set(self.files)
+        assert self.directory is not None
+        return {
+            p.relative_to(self.directory).as_posix()
+            for p in self.directory.rglob("*")
+            if p.is_file()
+        }
+
+    def blob(self, work: Path, path: str) -> str | None:
+        """The blob id the render gave ``path`` (project-relative), ``None`` if none."""
+        if self.files is not None:
+            return self.files.get(path)
+        assert self.directory is not None
+        generated = self.directory / path
+        return git(work, "hash-object", str(generated)) if generated.is_file() else None
+
+    def remove(self) -> None:
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
 def _not_recreated(
-    clone: ScratchClone, project: _Project, before: str, old_render: Path
+    clone: ScratchClone, project: _Project, before: str, old_render: _OldRender
 ) -> list[str]:
     """Generated files the user had deleted that the template still renders (left out)."""
     prefix = clone.prefix
-    generated = {p.relative_to(old_render).as_posix() for p in old_render.rglob("*") if p.is_file()}
+    generated = old_render.paths()
     present = {p.removeprefix(prefix) for p in tree_files(clone.work, before)}
     now = {p.removeprefix(prefix) for p in tree_files(clone.work, "HEAD")}
     missing = {p for p in generated - present if p != ANSWERS_FILE and p not in now}
-    shutil.rmtree(old_render, ignore_errors=True)
+    old_render.remove()
     if not missing:
         return []
     new_render = _render(clone, project, _read_answers_at(clone), "new")

@@ -166,3 +166,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def repo(template: Path, tmp_path: Path) -> Path:
     """A fresh repo at the synthetic template's stage ``a``, committed."""
     return generate(template, tmp_path / "repo", "a")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _check_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Checks keep their parsed-module cache in this session's temporary directory,
+    never in the developer's home (subprocesses inherit the variable)."""
+    os.environ["SCAFFOLD_CACHE_DIR"] = str(tmp_path_factory.mktemp("scaffold-cache"))

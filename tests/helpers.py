@@ -6,9 +6,11 @@ putting ``tests/`` on ``sys.path``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
+import tempfile
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
@@ -92,14 +94,49 @@ def snapshot_template(source: Path, dest: Path) -> Path:
     return init_repo(dest, "template snapshot")
 
 
+# Repos ``generate`` made in this process, by what determines them (see _render_key).
+_GENERATED: dict[tuple[str, ...], Path] = {}
+
+
 def generate(template: Path | str, dest: Path, stage: str, vcs_ref: str | None = None) -> Path:
-    """Generate a repo at ``stage`` with default answers (plain copier) and commit it."""
-    copier.run_copy(
-        str(Path(template).resolve()),
-        dest,
-        data={"stage": stage},
-        defaults=True,
-        quiet=True,
-        vcs_ref=vcs_ref,
+    """Generate a repo at ``stage`` with default answers (plain copier) and commit it.
+
+    The same template state, stage and ref always give the same repo, so a repeat
+    is a copy (git history included) of the first one this process made: upgrade
+    scenarios generate the same starting repo hundreds of times.
+    """
+    source = str(Path(template).resolve())
+    key = _render_key(source, stage, vcs_ref)
+    pristine = _GENERATED.get(key) if key else None
+    if pristine is not None and (pristine / ".git").is_dir():
+        shutil.copytree(pristine, dest, symlinks=True, dirs_exist_ok=True)
+        return dest
+    copier.run_copy(source, dest, data={"stage": stage}, defaults=True, quiet=True, vcs_ref=vcs_ref)
+    init_repo(dest, "generated")
+    if key:  # the test may edit dest: keep an untouched copy
+        pristine = Path(tempfile.mkdtemp(prefix="generated-")) / "repo"
+        shutil.copytree(dest, pristine, symlinks=True)
+        atexit.register(shutil.rmtree, pristine.parent, ignore_errors=True)
+        _GENERATED[key] = pristine
+    return dest
+
+
+def _render_key(source: str, stage: str, vcs_ref: str | None) -> tuple[str, ...] | None:
+    """Everything copier's render depends on besides the defaults: the template's refs
+    (its commits and tags) and any uncommitted change; ``None`` when it is not a git repo."""
+    refs = subprocess.run(
+        ["git", "-C", source, "for-each-ref", "--format=%(objectname) %(refname)"],
+        capture_output=True,
+        text=True,
     )
-    return init_repo(dest, "generated")
+    dirty = subprocess.run(
+        ["git", "-C", source, "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+    )
+    head = subprocess.run(
+        ["git", "-C", source, "rev-parse", "HEAD"], capture_output=True, text=True
+    )
+    if refs.returncode or dirty.returncode or head.returncode:
+        return None
+    return (source, stage, vcs_ref or "", head.stdout, refs.stdout, dirty.stdout)

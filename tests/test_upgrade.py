@@ -404,15 +404,16 @@ def _start(repo: Path, stop_at: str) -> subprocess.Popen[str]:
 
 
 # For a -> c with one kept file, scaffold's git calls go: "tag" (which
-# template version), "clone" (the scratch clone), per stage "ls-files" (after
-# copier's update) and "hash-object" (is a deleted file the user's?), then
+# template version), "clone" (the scratch clone), per stage "ls-tree" (the files of
+# copier's render of the old version, read while copier's update runs), "ls-files"
+# (after copier's update) and "ls-tree" (the deleted files: is one the user's?), then
 # "commit-tree" (the squashed commit) and "fetch" (the one write that publishes it).
 KILL_POINTS = [
     *((signal.SIGKILL, point) for point in (
-        "tag:1", "clone:1", "ls-files:1", "hash-object:1", "ls-files:2", "commit-tree:1",
+        "tag:1", "clone:1", "ls-files:1", "ls-tree:2", "ls-files:2", "commit-tree:1",
         "fetch:1",
     )),
-    (signal.SIGTERM, "hash-object:1"),
+    (signal.SIGTERM, "ls-tree:2"),
     (signal.SIGTERM, "fetch:1"),
     (signal.SIGINT, "checkout:1"),
     (signal.SIGINT, "ls-files:2"),

@@ -255,15 +255,21 @@ def test_modules(modules: Mapping[str, ModuleInfo]) -> dict[str, ModuleInfo]:
 
 
 def imports_any(info: ModuleInfo, targets: Iterable[str]) -> bool:
-    return any(
-        imported == target or imported.startswith(target + ".")
-        for imported in info["imports"]
-        for target in targets
-    )
+    """Whether the module imports a target or something inside one (``pkg.sub`` for ``pkg``)."""
+    wanted = targets if isinstance(targets, frozenset) else frozenset(targets)
+    for imported in info["imports"]:
+        if imported in wanted:
+            return True
+        dot = imported.find(".")
+        while dot != -1:  # each dotted prefix: "a" and "a.b" of "a.b.c"
+            if imported[:dot] in wanted:
+                return True
+            dot = imported.find(".", dot + 1)
+    return False
 
 
 def importers(modules: Mapping[str, ModuleInfo], targets: Iterable[str]) -> dict[str, ModuleInfo]:
-    targets = tuple(targets)
+    targets = frozenset(targets)
     return {path: info for path, info in modules.items() if imports_any(info, targets)}
 
 

@@ -15,12 +15,14 @@ import ast
 import configparser
 import json
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import yaml
 
 from scaffold._copier import ANSWERS_FILE
+from scaffold.check._cache import ModuleCache
+from scaffold.check._cache import digest as cache_digest
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -109,6 +111,16 @@ def _read_text(root: Traversable, rel: str) -> str | None:
         if not node.is_file():
             return None
         return node.read_bytes().decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
+
+
+def _read_bytes(root: Traversable, rel: str) -> bytes | None:
+    try:
+        node = _file(root, rel)
+        if not node.is_file():
+            return None
+        return node.read_bytes()
     except (OSError, ValueError):
         return None
 
@@ -386,16 +398,60 @@ def python_modules(root: Traversable, repo_files: frozenset[str]) -> dict[str, M
     """
     found: dict[str, ModuleInfo] = {}
     paths = sorted(p for p in repo_files if p.endswith(".py"))
+    # Parsing is most of a check's time: a file whose bytes are those of the last
+    # run is not parsed again (see scaffold.check._cache).
+    cached = ModuleCache(root)
     for path in paths:
-        text = _read_text(root, path)
-        if text is None or len(text) > _MAX_PY_BYTES:
+        data = _read_bytes(root, path)
+        if data is None:
             continue
-        try:
-            tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        found[path] = _module_info(path, tree)
+        key = cache_digest(data)
+        hit, value = cached.get(path, key)
+        if not hit:
+            info = _parse_module(path, data.decode("utf-8", errors="replace"))
+            value = None if info is None else _to_entry(info)
+            cached.put(path, key, value)
+        if value is not None:
+            found[path] = _from_entry(value)
+    cached.save()
     return found
+
+
+def _parse_module(path: str, text: str) -> ModuleInfo | None:
+    if len(text) > _MAX_PY_BYTES:
+        return None
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return _module_info(path, tree)
+
+
+def _to_entry(info: ModuleInfo) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:
+    return (info["module"], info["imports"], info["names"], info["strings"])
+
+
+def _from_entry(entry: tuple[str, frozenset[str], frozenset[str], frozenset[str]]) -> ModuleInfo:
+    module, imports, names, strings = entry
+    return ModuleInfo(
+        module=module, imports=Strings(imports), names=Strings(names), strings=Strings(strings)
+    )
+
+
+class Strings(frozenset[str]):
+    """A frozenset of strings that ``copy.deepcopy`` returns as is (it is immutable).
+
+    repo-review deep-copies all fixtures before the checks run and compares them
+    after each check; with these, that costs nothing for the largest fixture.
+    """
+
+    __slots__ = ()
+
+    def __copy__(self) -> Strings:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Strings:
+        return self
 
 
 def module_name(path: str) -> str:
@@ -409,16 +465,46 @@ def module_name(path: str) -> str:
 
 
 def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
+    """What ``tree`` imports, names and spells as short strings.
+
+    One pass over every node without recursion (deeply nested code cannot exhaust
+    the stack). This is most of a check's time, so it dispatches on the exact node
+    type and follows only fields that can hold nodes, instead of ``ast.walk``.
+    """
     module = module_name(path)
     is_package = path.endswith("__init__.py")
     package = module.split(".") if is_package else module.split(".")[:-1]
     imports: set[str] = set()
     names: set[str] = set()
     strings: set[str] = set()
-    for node in _walk(tree):
-        if isinstance(node, ast.Import):
+    add_name, add_string = names.add, strings.add
+    stack: list[Any] = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    children = _CHILD_FIELDS
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is ast.Name:
+            add_name(node.id)
+            continue  # its only other field is the context
+        if kind is ast.Constant:
+            value = node.value
+            if type(value) is str and len(value) <= _MAX_STRING_LEN:
+                add_string(value)
+            continue  # no child nodes
+        if kind is ast.Attribute:
+            add_name(node.attr)
+            push(node.value)
+            continue
+        if kind is ast.keyword:
+            if node.arg:
+                add_name(node.arg)
+            push(node.value)
+            continue
+        if kind is ast.Import:
             imports.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+            continue  # only aliases below
+        if kind is ast.ImportFrom:
             base = node.module or ""
             if node.level:
                 anchor = package[: len(package) - (node.level - 1)] if node.level > 1 else package
@@ -427,20 +513,18 @@ def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
                 imports.add(base)
             imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-        elif isinstance(node, ast.keyword) and node.arg:
-            names.add(node.arg)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and len(node.value) <= _MAX_STRING_LEN
-        ):
-            strings.add(node.value)
+            continue
+        if kind in _DEFINITIONS:
+            add_name(node.name)
+        fields = children.get(kind)
+        if fields is None:
+            fields = children[kind] = _child_fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                push(value)
     return ModuleInfo(
         module=module,
         imports=frozenset(imports),
@@ -449,13 +533,15 @@ def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
     )
 
 
-def _walk(tree: ast.AST) -> Iterator[ast.AST]:
-    """``ast.walk`` without recursion, so deeply nested code cannot exhaust the stack."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+# Fields that never hold anything ``_module_info`` records: load/store contexts and
+# operators (``ast.BinOp.op``, ``ast.Compare.ops`` ...). Filled per node type on first use.
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    return tuple(name for name in getattr(kind, "_fields", ()) if name not in _SKIPPED_FIELDS)
 
 
 def config_errors(
