@@ -141,14 +141,19 @@ def _healthy(port: int, path: str) -> bool:
         conn.close()
 
 
-def _start(command: list[str], cwd: Path, env: dict[str, str], log: Path, port: int,
-           health: str) -> tuple[subprocess.Popen[bytes], float]:  # fmt: skip
+def _start(
+    command: list[str], cwd: Path, env: dict[str, str], log: Path, port: int, health: str
+) -> tuple[subprocess.Popen[bytes], float]:
     started = time.perf_counter()
     with log.open("wb") as sink:
         server = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -178,12 +183,24 @@ def _wrk(url: str, bodies: list[str], workdir: Path, seconds: float, connections
     script.write_text(WRK_SCRIPT, encoding="utf-8")
     body_file = workdir / f"bodies-{len(list(workdir.iterdir()))}.jsonl"
     body_file.write_text("\n".join(bodies) + "\n", encoding="utf-8")
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-               "-s", str(script), url]  # fmt: skip
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
     done = subprocess.run(
-        command, env={**os.environ, "BENCH_BODIES": str(body_file)},
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        command,
+        env={**os.environ, "BENCH_BODIES": str(body_file)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     found = re.search(r"^BENCH (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", done.stdout, re.M)
     if found is None:
         raise RuntimeError(f"unexpected wrk output:\n{done.stdout}{done.stderr}")
@@ -203,9 +220,11 @@ def _server_env(env: dict[str, str], repo: Path, prediction_log: Path) -> dict[s
 
 
 def _print(name: str, load: Load, start: float) -> None:
-    print(f"  {name:8} {load.rate:9.1f} req/s  p50 {load.p50:7.2f} ms  p99 {load.p99:7.2f} ms"
-          f"  requests {load.requests:7d}  failed {load.failed:4d}  healthy after {start:5.1f} s",
-          flush=True)  # fmt: skip
+    print(
+        f"  {name:8} {load.rate:9.1f} req/s  p50 {load.p50:7.2f} ms  p99 {load.p99:7.2f} ms"
+        f"  requests {load.requests:7d}  failed {load.failed:4d}  healthy after {start:5.1f} s",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -236,8 +255,11 @@ def main() -> int:
             repo = args.repo.resolve()
         dumped = subprocess.run(
             [str(venv / "bin" / "python"), "-c", DUMP_RECORDS, str(repo)],
-            env=env, check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         data = json.loads(dumped.stdout)
         singles = [json.dumps(record) for record in data["records"]]
         features = [json.dumps({"dataframe_records": [row]}) for row in data["features"]]
@@ -249,22 +271,39 @@ def main() -> int:
         prediction_log = work / "predictions.jsonl"
         server_env = _server_env(env, repo, prediction_log)
         (work / "floor_app.py").write_text(FLOOR_APP, encoding="utf-8")
-        uvicorn = [str(venv / "bin" / "uvicorn"), "--host", HOST, "--workers", "1",
-                   "--log-level", "warning"]  # fmt: skip
+        # As the container image runs it (uvicorn defaults: access log on).
+        uvicorn = [str(venv / "bin" / "uvicorn"), "--host", HOST, "--workers", "1"]
         servers = {
-            "floor": (uvicorn + ["--app-dir", str(work), "floor_app:app"], "/health", singles),
-            "ours": (uvicorn + ["--factory", f"{PACKAGE}.serving.app:create_app"], "/health",
-                     singles),  # fmt: skip
+            "floor": ([*uvicorn, "--app-dir", str(work), "floor_app:app"], "/health", singles),
+            "ours": (
+                [*uvicorn, "--factory", f"{PACKAGE}.serving.app:create_app"],
+                "/health",
+                singles,
+            ),
             "mlflow": (
-                [str(venv / "bin" / "mlflow"), "models", "serve", "-m", champion["model_uri"],
-                 "--env-manager", "local", "-w", "1", "-h", HOST],
-                "/ping", features,
-            ),  # fmt: skip
+                [
+                    str(venv / "bin" / "mlflow"),
+                    "models",
+                    "serve",
+                    "-m",
+                    champion["model_uri"],
+                    "--env-manager",
+                    "local",
+                    "-w",
+                    "1",
+                    "-h",
+                    HOST,
+                ],
+                "/ping",
+                features,
+            ),
         }
-        print(f"load before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1/5/15 min); "
-              f"{os.cpu_count()} cores; wrk -t1 -c{args.connections} -d{args.duration:g}s; "
-              f"{len(singles)} test-split records; champion {champion['model_uri']}",
-              flush=True)  # fmt: skip
+        print(
+            f"load before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1/5/15 min); "
+            f"{os.cpu_count()} cores; wrk -t1 -c{args.connections} -d{args.duration:g}s; "
+            f"{len(singles)} test-split records; champion {champion['model_uri']}",
+            flush=True,
+        )
         print("single record per request:")
         results: dict[str, Load] = {}
         batch_load: Load | None = None
@@ -272,8 +311,9 @@ def main() -> int:
         for name, (command, health, bodies) in servers.items():
             port = _free_port()
             flag = ["-p", str(port)] if name == "mlflow" else ["--port", str(port)]
-            server, start = _start(command + flag, repo, server_env, work / f"{name}.log", port,
-                                   health)  # fmt: skip
+            server, start = _start(
+                command + flag, repo, server_env, work / f"{name}.log", port, health
+            )
             try:
                 url = f"http://{HOST}:{port}" + ("/invocations" if name == "mlflow" else "/predict")
                 _wrk(url, bodies[:50], work, 2, args.connections)  # warm-up
@@ -290,12 +330,16 @@ def main() -> int:
 
     ours, floor, mlflow = results["ours"], results["floor"], results["mlflow"]
     print("ratios (same run):")
-    print(f"  ours / mlflow models serve   req/s {ours.rate / mlflow.rate:6.2f}x   "
-          f"p99 {mlflow.p99 / ours.p99:6.2f}x lower")  # fmt: skip
+    print(
+        f"  ours / mlflow models serve   req/s {ours.rate / mlflow.rate:6.2f}x   "
+        f"p99 {mlflow.p99 / ours.p99:6.2f}x lower"
+    )
     print(f"  ours / floor                 req/s {ours.rate / floor.rate:6.2f}x")
     if batch_load is not None:
-        print(f"batch of {args.batch_size} records, 1 connection: p50 {batch_load.p50:.2f} ms, "
-              f"p99 {batch_load.p99:.2f} ms, {batch_load.rate * args.batch_size:.0f} records/s")  # fmt: skip
+        print(
+            f"batch of {args.batch_size} records, 1 connection: p50 {batch_load.p50:.2f} ms, "
+            f"p99 {batch_load.p99:.2f} ms, {batch_load.rate * args.batch_size:.0f} records/s"
+        )
     print(f"prediction log: {served} lines after shutdown (exit code {code})")
     print(f"load after: {' '.join(f'{v:.2f}' for v in after)}")
     return 0
