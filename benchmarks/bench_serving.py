@@ -70,6 +70,47 @@ print(json.dumps({
 }))
 """
 
+# Run by the venv's Python: one record and a batch, in process, through
+# predict_frame (pandas and scikit-learn) and the service's record_predictor.
+IN_PROCESS = """
+import json, sys, time
+import joblib
+import pandas as pd
+from my_ml_project.config import Paths
+from my_ml_project.features.build import feature_spec
+from my_ml_project.models.predict import decision_threshold, predict_frame, record_predictor
+from my_ml_project.serving.schemas import record_model
+
+paths = Paths.from_env(sys.argv[1])
+spec = feature_spec(paths)
+model = joblib.load(paths.root / "models" / "champion.joblib")
+record = record_model([])
+rows = [record.model_validate(r).model_dump(by_alias=True) for r in json.loads(sys.stdin.read())]
+threshold = decision_threshold(paths)
+predictor, compiled = record_predictor(model, spec, threshold, rows[:5])
+
+def median_ms(call, repeat=200):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2] * 1000
+
+def by_frame(records):
+    frame = pd.DataFrame(records, columns=list(spec.input_columns))
+    return predict_frame(model, frame, spec, threshold)
+
+one, batch = rows[:1], rows[: int(sys.argv[2])]
+print(json.dumps({
+    "compiled": compiled,
+    "frame_one": median_ms(lambda: by_frame(one), 50),
+    "fast_one": median_ms(lambda: predictor(one)),
+    "frame_batch": median_ms(lambda: by_frame(batch), 20),
+    "fast_batch": median_ms(lambda: predictor(batch), 50),
+}))
+"""
+
 # The floor: the repo's request model, no model work, a constant answer.
 FLOOR_APP = """
 from typing import Annotated, Any
@@ -267,6 +308,23 @@ def main() -> int:
             json.dumps({"records": data["records"][i : i + args.batch_size]})
             for i in range(0, len(data["records"]) - args.batch_size + 1, args.batch_size)
         ]
+        timed = json.loads(
+            subprocess.run(
+                [str(venv / "bin" / "python"), "-c", IN_PROCESS, str(repo), str(args.batch_size)],
+                env=env,
+                input=json.dumps(data["records"][: args.batch_size]),
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        print(
+            f"in process, median: one record predict_frame {timed['frame_one']:.2f} ms, "
+            f"record_predictor {timed['fast_one']:.3f} ms; {args.batch_size} records "
+            f"{timed['frame_batch']:.2f} ms vs {timed['fast_batch']:.2f} ms "
+            f"(compiled: {timed['compiled']})",
+            flush=True,
+        )
         champion = json.loads((repo / "models" / "champion.json").read_text(encoding="utf-8"))
         prediction_log = work / "predictions.jsonl"
         server_env = _server_env(env, repo, prediction_log)
