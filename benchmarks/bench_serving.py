@@ -311,6 +311,7 @@ def main() -> int:
         timed = json.loads(
             subprocess.run(
                 [str(venv / "bin" / "python"), "-c", IN_PROCESS, str(repo), str(args.batch_size)],
+                cwd=repo,  # the request model is built from the contract of the repo here
                 env=env,
                 input=json.dumps(data["records"][: args.batch_size]),
                 check=True,
