@@ -99,6 +99,9 @@ def runner_env(venv: Path) -> dict[str, str]:
         "PRE_COMMIT_HOME": str(PRE_COMMIT_HOME),
         "MPLBACKEND": "Agg",
         "PYTHONHASHSEED": "0",
+        # In-process Prefect waits 20 s for its ephemeral server by default; a loaded
+        # 2-core CI machine can take longer to start it.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
     env.pop("PYTHONPATH", None)
     return env
