@@ -20,12 +20,15 @@ import marshal
 import os
 import sys
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 CACHE_ENV = "SCAFFOLD_CACHE_DIR"
 _FORMAT = 1
+#: A repo's entries not used for this long are removed (when another repo is added).
+_MAX_AGE_SECONDS = 30 * 24 * 3600
 
 #: One file's entry: its digest, and what was read (``None``: it does not parse).
 Entry = tuple[bytes, Any]
@@ -89,9 +92,15 @@ class ModuleCache:
 
     def save(self) -> None:
         """Write the entries of this run (files gone since are dropped), if any changed."""
-        if self.path is None or self.used == self.entries:
+        if self.path is None:
+            return
+        if self.used == self.entries:
+            with contextlib.suppress(OSError):
+                os.utime(self.path)  # still in use: not pruned
             return
         with contextlib.suppress(OSError, ValueError):
+            if not self.path.exists():
+                _prune(self.path.parent)  # a repo seen for the first time
             self.path.parent.mkdir(parents=True, exist_ok=True)
             data = marshal.dumps((_stamp(), self.used))
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".marshal")
@@ -102,3 +111,15 @@ class ModuleCache:
             finally:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+
+
+def _prune(folder: Path) -> None:
+    """Remove the entries of repos not checked for ``_MAX_AGE_SECONDS`` (moved, deleted,
+    temporary checkouts), so the cache does not grow without end."""
+    if not folder.is_dir():
+        return
+    oldest = time.time() - _MAX_AGE_SECONDS
+    for path in folder.glob("*.marshal"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < oldest:
+                path.unlink()

@@ -7,16 +7,16 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-from repo_review.fixtures import compute_fixtures
-from repo_review.processor import CollectionReturn, Result, process
+from typing import TYPE_CHECKING, Any, Literal
 
 from scaffold.check._plugins import ORGANISATION, plugin_checks, plugin_families, plugin_fixtures
 from scaffold.check.checks import repo_review_checks, repo_review_families
 from scaffold.check.fixtures import FIXTURES
 from scaffold.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
 from scaffold.stages import STAGES
+
+if TYPE_CHECKING:
+    from repo_review.processor import Result
 
 Status = Literal["pass", "fail", "skip", "ignored"]
 
@@ -179,6 +179,11 @@ def check_repo(
     own ``[tool.repo-review]`` configuration applies when neither is given.
     Raises ``UserError`` when ``path`` is not a directory or an ID is unknown.
     """
+    # repo-review's processor (and markdown-it under it) is imported here, not when
+    # the command line starts: upgrade, update, new and adopt never check.
+    from repo_review.fixtures import compute_fixtures
+    from repo_review.processor import CollectionReturn, process
+
     root = Path(path)
     if not root.is_dir():
         raise UserError(f"not a directory: {path}")
