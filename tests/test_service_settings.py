@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from check_cases import cases, mod, parse_yaml, run
+from check_cases import case_tests, mod, parse_yaml
 from conftest import ANSWERS, ROOT
 from helpers import git, snapshot_template, tree
 
@@ -389,12 +389,4 @@ FAILING = [
     ),
 ]
 
-
-@pytest.mark.parametrize(("check_id", "fixtures"), cases(PASSING))
-def test_check_passes(check_id: str, fixtures: dict[str, object]) -> None:
-    assert run(check_id, **fixtures) == ""
-
-
-@pytest.mark.parametrize(("check_id", "fixtures"), cases(FAILING))
-def test_check_fails_with_a_message(check_id: str, fixtures: dict[str, object]) -> None:
-    assert run(check_id, **fixtures).strip()
+test_check_passes, test_check_fails_with_a_message = case_tests(PASSING, FAILING)
