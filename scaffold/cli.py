@@ -40,10 +40,10 @@ exit codes:
 
 NEW_EXAMPLES = """\
 examples:
-  scaffold new churn-model --stage data-centric --defaults
-  scaffold new churn-model --stage data-centric \\
-      --data project_name="Churn model" --data package_name=churn --data ci_provider=gitlab
-  scaffold new churn-model --stage data-centric --data-file answers.yml --no-git
+  scaffold new demand-model --stage data-centric --defaults
+  scaffold new demand-model --stage data-centric \\
+      --data project_name="Demand model" --data package_name=demand --data ci_provider=gitlab
+  scaffold new demand-model --stage data-centric --data-file answers.yml --no-git
 """
 
 UPGRADE_EXAMPLES = """\
@@ -63,7 +63,7 @@ examples:
 ADOPT_EXAMPLES = """\
 examples:
   scaffold adopt . --stage data-centric
-  scaffold adopt path/to/repo --stage data-centric --data package_name=churn --dry-run
+  scaffold adopt path/to/repo --stage data-centric --data package_name=demand --dry-run
   scaffold adopt . --stage data-centric --json
 
 Answers are inferred from the repo (pyproject.toml, setup.cfg or setup.py, the

@@ -15,7 +15,7 @@ A profile is one YAML file the platform team keeps in its own repository::
       groups:                      # ... or a group's stage, matched on the repo's directory name
         serving:
           stage: pipeline-centric
-          repos: ["churn-*", "fraud-*"]
+          repos: ["demand-*", "fraud-*"]
       repos:                       # ... or one repo's stage (wins over groups)
         legacy-etl: data-centric
       select: [DC, MC]             # checks to run (IDs or families), as repo-review takes them
