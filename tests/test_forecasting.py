@@ -44,8 +44,9 @@ REGIONS = ("north", "south")
 FEEDERS = ("F1", "F2")
 TARGET, TIMESTAMP, SERIES, COVARIATE = "load_mw", "reading_hour", ("region", "feeder"), "temp_fc"
 KEYS = tuple(f"{region} | {feeder}" for region in REGIONS for feeder in FEEDERS)
-# Hours of each series the delivery lacks (meter outages).
-MISSING = {"south | F2": 6, "north | F1": 2}
+# Steps of each series missing after validation: meter outages, and in north | F2
+# the hour whose reading arrived twice (which copy is right cannot be told).
+MISSING = {"north | F1": 2, "north | F2": 1, "south | F1": 0, "south | F2": 6}
 
 
 def _temperature(hours: pd.DatetimeIndex, region: str) -> np.ndarray:
@@ -283,10 +284,13 @@ def test_contract_infer_declares_the_series_frequency_and_covariate(journey: Jou
 def test_data_centric_validates_and_splits_per_series(journey: Journey) -> None:
     journey.reach("data-centric")
     repo, horizon = journey.repo, journey.horizon()
-    validation = json.loads((repo / "reports" / "validation.json").read_text())
-    timeseries = json.dumps(validation["timeseries"])
-    for key in MISSING:
-        assert key in timeseries, f"{key} missing from validation.json's timeseries section"
+    timeseries = json.loads((repo / "data" / "interim" / "validation.json").read_text())[
+        "timeseries"
+    ]
+    assert timeseries["frequency"] == journey.params()["problem"]["frequency"]
+    assert timeseries["duplicate_rows"] == 2, timeseries
+    missing = {row["series"]: row["missing_steps"] for row in timeseries["per_series"]}
+    assert missing == MISSING, timeseries["per_series"]
     train = pd.read_parquet(repo / "data" / "processed" / "train.parquet")
     test = pd.read_parquet(repo / "data" / "processed" / "test.parquet")
     keys = test[list(SERIES)].astype(str).agg(" | ".join, axis=1)
@@ -297,9 +301,9 @@ def test_data_centric_validates_and_splits_per_series(journey: Journey) -> None:
         assert (
             train.loc[train_keys == key, TIMESTAMP].max() < test.loc[keys == key, TIMESTAMP].min()
         )
-    # The reading sent twice is not in both.
     joined = pd.concat([train, test])
     assert not joined.duplicated([*SERIES, TIMESTAMP]).any()
+    assert len(joined) == len(journey.frame) - 2  # both copies of the reading sent twice
 
 
 # --- model-centric ---------------------------------------------------------------------------
