@@ -90,10 +90,9 @@ def load_table(seed: int = 11) -> pd.DataFrame:
     return frame.assign(**{TIMESTAMP: frame[TIMESTAMP].dt.strftime("%Y-%m-%d %H:%M")})
 
 
-def future_covariates(frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """The temperature forecast for the ``horizon`` hours after the last reading."""
-    last = pd.to_datetime(frame[TIMESTAMP]).max()
-    hours = pd.date_range(last + pd.Timedelta(hours=1), periods=horizon, freq="h")
+def future_covariates(after: pd.Timestamp, horizon: int) -> pd.DataFrame:
+    """The temperature forecast of every series for the ``horizon`` hours after ``after``."""
+    hours = pd.date_range(after + pd.Timedelta(hours=1), periods=horizon, freq="h")
     parts = [
         pd.DataFrame(
             {
@@ -107,7 +106,7 @@ def future_covariates(frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
         for feeder in FEEDERS
     ]
     frame = pd.concat(parts, ignore_index=True)
-    return frame.assign(**{TIMESTAMP: frame[TIMESTAMP].dt.strftime("%Y-%m-%d %H:%M")})
+    return frame
 
 
 # --- the journey -----------------------------------------------------------------------------
@@ -328,34 +327,56 @@ def test_model_centric_backtests_and_beats_nothing_by_luck(journey: Journey) -> 
 
 def test_pipeline_centric_forecasts_every_series_in_batch(journey: Journey) -> None:
     journey.reach("pipeline-centric")
-    horizon = journey.horizon()
-    future = journey.repo / "data" / "raw" / "grid_load_future.csv"
-    future_covariates(journey.frame, horizon).to_csv(future, index=False)
-    output = journey.repo / "forecasts.csv"
-    journey.run(PKG, "batch-predict", "--future", str(future), "--output", str(output))
+    horizon, last = journey.horizon(), pd.Timestamp(journey.frame[TIMESTAMP].max())
+    future = journey.delivered.with_name("future.csv")
+    future_covariates(last, horizon).to_csv(future, index=False)
+    output = journey.delivered.with_name("forecasts.csv")
+    journey.run(PKG, "batch-predict", str(output), "--future", str(future))
     forecasts = pd.read_csv(output)
-    keys = forecasts[list(SERIES)].astype(str).agg(" | ".join, axis=1)
-    assert keys.value_counts().to_dict() == dict.fromkeys(KEYS, horizon)
+    assert _keys(forecasts).value_counts().to_dict() == dict.fromkeys(KEYS, horizon)
     assert forecasts["prediction"].notna().all()
-    first = pd.to_datetime(forecasts[TIMESTAMP]).min()
-    assert first == pd.to_datetime(journey.frame[TIMESTAMP]).max() + pd.Timedelta(hours=1)
+    # The next hours after the latest reading, the same for every series.
+    steps = pd.date_range(last + pd.Timedelta(hours=1), periods=horizon, freq="h")
+    for _, forecast in forecasts.groupby(list(SERIES)):
+        assert list(pd.to_datetime(forecast[TIMESTAMP])) == list(steps)
 
 
-def test_pipeline_centric_serves_a_forecast_for_two_series(journey: Journey) -> None:
+def test_pipeline_centric_serves_forecasts_for_two_series(journey: Journey) -> None:
     journey.reach("pipeline-centric")
-    horizon = journey.horizon()
-    future = future_covariates(journey.frame, horizon)
-    wanted = future[(future["region"] == "south")]
-    request = {
-        "series": [{"region": "south", "feeder": f} for f in FEEDERS],
-        "future": json.loads(wanted.to_json(orient="records")),
+    horizon, last = journey.horizon(), pd.Timestamp(journey.frame[TIMESTAMP].max())
+    south = [{"region": "south", "feeder": feeder} for feeder in FEEDERS]
+    north = [{"region": "north", "feeder": feeder} for feeder in FEEDERS]
+    # The served model continues its training data, which ends where the test
+    # split (the last horizon hours of every series) begins.
+    train_end = last - pd.Timedelta(hours=horizon)
+    stored = {"series": south, "future": _records(future_covariates(train_end, horizon))}
+    # With recent history in the request, the forecast continues that history.
+    frame = journey.frame.assign(**{TIMESTAMP: pd.to_datetime(journey.frame[TIMESTAMP])})
+    recent = frame[(frame["region"] == "north") & (frame[TIMESTAMP] > last - pd.Timedelta(days=7))]
+    given = {
+        "series": north,
+        "history": _records(recent),
+        "future": _records(future_covariates(last, horizon)),
     }
     with serving([PKG, "serve"], journey.repo, runner_env(journey.venv)) as base:
-        status, answer = http("POST", f"{base}/forecast", request)
-        assert status == 200, answer
-        rows = pd.DataFrame(answer["forecasts"])
-        keys = rows[list(SERIES)].astype(str).agg(" | ".join, axis=1)
-        assert keys.value_counts().to_dict() == {"south | F1": horizon, "south | F2": horizon}
-        broken = {**request, "history": [{TIMESTAMP: "yesterday", TARGET: "a lot"}]}
-        status, refused = http("POST", f"{base}/forecast", broken)
+        for request, after in ((stored, train_end), (given, last)):
+            status, answer = http("POST", f"{base}/forecast", request)
+            assert status == 200, answer
+            rows = pd.DataFrame(answer["forecasts"])
+            wanted = {f"{s['region']} | {s['feeder']}" for s in request["series"]}
+            assert _keys(rows).value_counts().to_dict() == dict.fromkeys(wanted, horizon)
+            assert pd.to_datetime(rows[TIMESTAMP]).dt.tz_localize(
+                None
+            ).min() == after + pd.Timedelta(hours=1)
+            assert rows["prediction"].notna().all()
+        malformed = [{**row, TARGET: "a lot"} for row in given["history"][:3]]
+        status, refused = http("POST", f"{base}/forecast", {**given, "history": malformed})
         assert status == 422, refused
+
+
+def _keys(frame: pd.DataFrame) -> pd.Series:
+    return frame[list(SERIES)].astype(str).agg(" | ".join, axis=1)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))

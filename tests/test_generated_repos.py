@@ -176,6 +176,9 @@ def test_served_model_answers_over_http(repo: Generated) -> None:
         assert str(metadata.get("model_version") or metadata)
         _, openapi = http("GET", f"{base}/openapi.json")
         example = request_example(openapi)
+        if repo.task == "forecasting":  # /forecast instead of /predict
+            _forecasts_over_http(base, example)
+            return
         status, single = http("POST", f"{base}/predict", example)
         assert status == 200, single
         status, batch = http("POST", f"{base}/predict", {"records": [example, example]})
@@ -184,6 +187,15 @@ def test_served_model_answers_over_http(repo: Generated) -> None:
         assert status == 422, error
     log = repo.path / "logs" / "predictions.jsonl"
     assert log.is_file() and len(log.read_text().splitlines()) >= 3
+
+
+def _forecasts_over_http(base: str, example: dict[str, object]) -> None:
+    """The advertised /forecast example answers every step; a bad horizon is refused."""
+    status, answer = http("POST", f"{base}/forecast", example)
+    assert status == 200, answer
+    assert len(answer["forecasts"]) == answer["horizon"] * len(example.get("series") or [1])
+    status, error = http("POST", f"{base}/forecast", {**example, "horizon": 0})
+    assert status == 422, error
 
 
 def test_drift_check_writes_a_verdict(repo: Generated) -> None:
