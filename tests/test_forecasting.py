@@ -43,6 +43,8 @@ WEEKS = 8
 REGIONS = ("north", "south")
 FEEDERS = ("F1", "F2")
 TARGET, TIMESTAMP, SERIES, COVARIATE = "load_mw", "reading_hour", ("region", "feeder"), "temp_fc"
+# Two series-ID columns, each named by its own flag.
+SERIES_FLAGS = ("--series", SERIES[0], "--series", SERIES[1])
 KEYS = tuple(f"{region} | {feeder}" for region in REGIONS for feeder in FEEDERS)
 # Steps of each series missing after validation: meter outages, and in north | F2
 # the hour whose reading arrived twice (which copy is right cannot be told).
@@ -112,6 +114,11 @@ def future_covariates(after: pd.Timestamp, horizon: int) -> pd.DataFrame:
 # --- the journey -----------------------------------------------------------------------------
 
 
+PARQUET_TO_CSV = (
+    "import sys, pandas as pd; pd.read_parquet(sys.argv[1]).to_csv(sys.argv[2], index=False)"
+)
+
+
 @dataclass
 class Journey:
     """One repo walked through the stages; ``reach`` runs the steps not yet run."""
@@ -129,6 +136,12 @@ class Journey:
 
     def params(self) -> dict[str, Any]:
         return yaml.safe_load((self.repo / "params.yaml").read_text(encoding="utf-8"))
+
+    def read(self, parquet: str) -> pd.DataFrame:
+        """A Parquet file of the repo (read by its own environment, which has pyarrow)."""
+        csv = self.delivered.with_name(Path(parquet).stem + ".csv")
+        self.run("python", "-c", PARQUET_TO_CSV, parquet, str(csv))
+        return pd.read_csv(csv, parse_dates=[TIMESTAMP])
 
     def horizon(self) -> int:
         return int(self.params()["problem"]["horizon"])
@@ -165,10 +178,7 @@ def _declare(journey: Journey) -> None:
         "forecasting",
         "--timestamp",
         TIMESTAMP,
-        "--series",
-        SERIES[0],
-        "--series",
-        SERIES[1],
+        *SERIES_FLAGS,
         "--covariates",
         COVARIATE,
     )
@@ -255,7 +265,7 @@ def _refused(journey: Journey, table: pd.DataFrame, *flags: str) -> str:
 
 def test_contract_infer_refuses_what_cannot_be_forecast(journey: Journey) -> None:
     frame = journey.frame
-    series = ["--series", SERIES[0], "--series", SERIES[1]]
+    series = SERIES_FLAGS
     no_time = _refused(journey, frame, *series)
     assert "timestamp" in no_time
     unknown = _refused(journey, frame, "--timestamp", TIMESTAMP, "--series", "substation")
@@ -290,8 +300,7 @@ def test_data_centric_validates_and_splits_per_series(journey: Journey) -> None:
     assert timeseries["duplicate_rows"] == 2, timeseries
     missing = {row["series"]: row["missing_steps"] for row in timeseries["per_series"]}
     assert missing == MISSING, timeseries["per_series"]
-    train = pd.read_parquet(repo / "data" / "processed" / "train.parquet")
-    test = pd.read_parquet(repo / "data" / "processed" / "test.parquet")
+    train, test = (journey.read(f"data/processed/{split}.parquet") for split in ("train", "test"))
     keys = test[list(SERIES)].astype(str).agg(" | ".join, axis=1)
     # The test set is the last horizon steps of every series, after all of its train rows.
     assert keys.value_counts().to_dict() == dict.fromkeys(KEYS, horizon)
