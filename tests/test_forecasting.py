@@ -191,7 +191,9 @@ def _works_at_its_stage(journey: Journey, stage: str, *, hooks: bool = False) ->
     """The repo's own tests and its pipeline pass; then the lock file is committed."""
     install_generated(journey.repo, journey.venv)
     run = journey.run
-    tests = run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", timeout=1500)
+    tests = run(
+        "python", "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-x", timeout=1500
+    )
     assert " passed" in tests.stdout and " failed" not in tests.stdout, f"{stage}: {tests.stdout}"
     run("dvc", "repro", timeout=1800)
     if hooks:
