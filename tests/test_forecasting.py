@@ -374,7 +374,7 @@ def test_pipeline_centric_serves_forecasts_for_two_series(journey: Journey) -> N
     stored = {"series": south, "future": _records(future_covariates(train_end, horizon))}
     # With recent history in the request, the forecast continues that history.
     frame = journey.frame.assign(**{TIMESTAMP: pd.to_datetime(journey.frame[TIMESTAMP])})
-    recent = frame[(frame["region"] == "north") & (frame[TIMESTAMP] > last - pd.Timedelta(days=7))]
+    recent = frame[(frame["region"] == "north") & (frame[TIMESTAMP] > last - pd.Timedelta(days=14))]
     given = {
         "series": north,
         "history": _records(recent),
