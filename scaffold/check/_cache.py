@@ -91,13 +91,17 @@ class ModuleCache:
         self.used[rel] = (file_digest, value)
 
     def save(self) -> None:
-        """Write the entries of this run (files gone since are dropped), if any changed."""
+        """Write the entries of this run (files gone since are dropped), if any changed.
+
+        Called again after more files were read, it writes again only if they add entries.
+        """
         if self.path is None:
             return
-        if self.used == self.entries:
+        if self.used == self.entries and self.path.exists():
             with contextlib.suppress(OSError):
                 os.utime(self.path)  # still in use: not pruned
             return
+        self.entries = dict(self.used)  # what is on disk after this write
         with contextlib.suppress(OSError, ValueError):
             if not self.path.exists():
                 _prune(self.path.parent)  # a repo seen for the first time

@@ -14,8 +14,10 @@ from __future__ import annotations
 import ast
 import configparser
 import json
+import re
 import tomllib
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import yaml
@@ -29,7 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIXTURES",
+    "LazyModule",
     "ModuleInfo",
+    "Modules",
     "ci_configs",
     "codeowners",
     "config_errors",
@@ -390,31 +394,210 @@ def _dirty_cells(root: Traversable, rel: str) -> int | None:
     )
 
 
-def python_modules(root: Traversable, repo_files: frozenset[str]) -> dict[str, ModuleInfo]:
+def python_modules(root: Traversable, repo_files: frozenset[str]) -> Modules:
     """Imports, identifiers and short strings of every Python file, read with ``ast``.
 
     Files that are too large or do not parse are left out: they are the user's
     code to fix, not a reason for a check to crash.
+
+    Parsing is most of a check's time, so a file is parsed only when something
+    asks what it holds (see ``Modules``), and a file whose bytes are those of the
+    last run is not parsed again (see ``scaffold.check._cache``).
     """
-    found: dict[str, ModuleInfo] = {}
-    paths = sorted(p for p in repo_files if p.endswith(".py"))
-    # Parsing is most of a check's time: a file whose bytes are those of the last
-    # run is not parsed again (see scaffold.check._cache).
     cached = ModuleCache(root)
-    for path in paths:
+    known: dict[str, ModuleInfo | LazyModule] = {}
+    for path in sorted(p for p in repo_files if p.endswith(".py")):
         data = _read_bytes(root, path)
         if data is None:
             continue
         key = cache_digest(data)
         hit, value = cached.get(path, key)
-        if not hit:
-            info = _parse_module(path, data.decode("utf-8", errors="replace"))
-            value = None if info is None else _to_entry(info)
-            cached.put(path, key, value)
-        if value is not None:
-            found[path] = _from_entry(value)
-    cached.save()
-    return found
+        if hit:
+            if value is not None:
+                known[path] = _from_entry(value)
+            continue
+        text = data.decode("utf-8", errors="replace")
+        if len(text) > _MAX_PY_BYTES:
+            cached.put(path, key, None)
+            continue
+        known[path] = LazyModule(path, text, data.isascii(), key, cached)
+    cached.save()  # the hits: a repo checked again keeps its entries
+    return Modules(known, cached)
+
+
+class Modules(Mapping[str, ModuleInfo]):
+    """``python_modules``: a read-only mapping of path to ``ModuleInfo`` that parses lazily.
+
+    As a mapping it is exact: a file that does not parse is not in it (asking
+    parses that file; iterating parses them all). ``candidates()`` gives every file
+    that may be in it without parsing any; there a file that does not parse reads as
+    declaring nothing, which is what scaffold's checks use (through the helpers in
+    ``scaffold.check._helpers``), so a check parses only the files whose text can
+    hold what it looks for. ``save()`` writes what was parsed to the cache; it also
+    runs when the mapping is dropped.
+    """
+
+    def __init__(self, known: dict[str, ModuleInfo | LazyModule], cached: ModuleCache) -> None:
+        self._known = known
+        self._save = weakref.finalize(self, cached.save)
+
+    def candidates(self) -> Mapping[str, ModuleInfo | LazyModule]:
+        return self._known
+
+    def save(self) -> None:
+        self._save()
+
+    def _parses(self, path: str) -> bool:
+        info = self._known.get(path)
+        return info is not None and (not isinstance(info, LazyModule) or info.ok)
+
+    def __getitem__(self, path: str) -> ModuleInfo:
+        if not self._parses(path):
+            raise KeyError(path)
+        return self._known[path]  # type: ignore[return-value]
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self._parses(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path in self._known if self._parses(path))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"Modules({sorted(self._known)!r})"
+
+    def __copy__(self) -> Modules:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Modules:
+        return self  # read-only; repo-review deep-copies every fixture per check
+
+
+class LazyModule(Mapping[str, Any]):
+    """One file's ``ModuleInfo``, parsed on first use of anything but its ``module`` name.
+
+    The ``could_*`` methods answer from the file's text whether it can hold an
+    import, identifier or string; ``False`` is a proof (the parse would not find
+    it), ``True`` only means "parse to know". A file that does not parse declares
+    nothing (``ok`` is false).
+    """
+
+    __slots__ = ("_ascii", "_cache", "_digest", "_heads", "_info", "_text", "module", "path")
+
+    def __init__(
+        self, path: str, text: str, ascii: bool, file_digest: bytes, cached: ModuleCache
+    ) -> None:
+        self.path = path
+        self.module = module_name(path)
+        self._text = text
+        self._ascii = ascii
+        self._digest = file_digest
+        self._cache = cached
+        self._info: ModuleInfo | None = None
+        self._heads: frozenset[str] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file parses (parses it)."""
+        return self._read() is not _NOTHING
+
+    def _read(self) -> ModuleInfo:
+        if self._info is None:
+            info = _parse_module(self.path, self._text)
+            entry = None if info is None else _to_entry(info)
+            self._cache.put(self.path, self._digest, entry)
+            self._info = _NOTHING if entry is None else _from_entry(entry)
+            self._text = ""  # not needed any more
+        return self._info
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "module":
+            return self.module
+        if key not in _INFO_KEYS:
+            raise KeyError(key)
+        return self._read()[key]  # type: ignore[literal-required]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_INFO_KEYS)
+
+    def __len__(self) -> int:
+        return len(_INFO_KEYS)
+
+    def __repr__(self) -> str:
+        return f"LazyModule({self.path!r})"
+
+    def __copy__(self) -> LazyModule:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LazyModule:
+        return self
+
+    def could_import(self, targets: frozenset[str]) -> bool:
+        """Whether the file may import a target or something inside one.
+
+        An imported name starts with a package part (a relative import) or with
+        the word after ``import``, ``from`` or a comma; each further part is an
+        identifier of the text. Identifiers are compared as written only when the
+        file is ASCII (the parser normalises others).
+        """
+        if self._info is not None or not self._ascii:
+            return True
+        text = self._text
+        package = set(self.module.split("."))
+        if self._heads is None:
+            self._heads = frozenset(_IMPORT_HEAD.findall(text)) if "import" in text else frozenset()
+        heads = self._heads
+        for target in targets:
+            first, _, rest = target.partition(".")
+            if (first in package or first in heads) and all(
+                part in package or _has_word(text, part) for part in rest.split(".") if part
+            ):
+                return True
+        return False
+
+    def could_name(self, literals: Iterable[str], ignore_case: bool = False) -> bool:
+        """Whether an identifier of the file may contain one of ``literals``."""
+        if self._info is not None or not self._ascii:
+            return True
+        text = self._text.lower() if ignore_case else self._text
+        return any(literal in text for literal in literals)
+
+    def could_string(self, literals: Iterable[str]) -> bool:
+        """Whether a string constant of the file may contain one of ``literals``.
+
+        Only for literals without quotes, braces, backslashes or line breaks. A
+        constant is its literal's text unless it has escapes (any backslash: then
+        parse) or is glued from adjacent literals (``"ab" "c"``): a literal split
+        across two of them leaves a quote after its start and before its rest.
+        """
+        if self._info is not None or "\\" in self._text:
+            return True
+        text = self._text
+        for literal in literals:
+            if literal in text:
+                return True
+            for cut in range(1, len(literal)):
+                head, rest = literal[:cut], literal[cut]
+                if (head + '"' in text or head + "'" in text) and (
+                    '"' + rest in text or "'" + rest in text
+                ):
+                    return True
+        return False
+
+
+_INFO_KEYS = ("module", "imports", "names", "strings")
+
+
+# The first word of an absolute import: after ``import``, ``from`` or a comma (``import a, b``),
+# across spaces and line continuations.
+_IMPORT_HEAD = re.compile(r"(?:\bimport|\bfrom|,)[\s\\]*([A-Za-z_]\w*)")
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a whole identifier (not inside a longer one)."""
+    return word in text and re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
 
 
 def _parse_module(path: str, text: str) -> ModuleInfo | None:
@@ -452,6 +635,10 @@ class Strings(frozenset[str]):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Strings:
         return self
+
+
+#: What a file that does not parse declares (``LazyModule.ok`` is false).
+_NOTHING = ModuleInfo(module="", imports=Strings(), names=Strings(), strings=Strings())
 
 
 def module_name(path: str) -> str:

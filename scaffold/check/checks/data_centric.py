@@ -17,6 +17,7 @@ from scaffold.check._helpers import (
     NOTEBOOK_HOOKS,
     SCHEMA_LIBS,
     VALIDATE,
+    any_importer,
     ci_text,
     dvc_stages,
     importers,
@@ -292,7 +293,7 @@ class DC121(DataCentric):
         Declare the data contract as code: a module that defines a schema with
         `pandera`, `great_expectations` or `pydantic`.
         """
-        return bool(importers(source_modules(python_modules), SCHEMA_LIBS))
+        return any_importer(source_modules(python_modules), SCHEMA_LIBS)
 
 
 class DC122(DataCentric):
@@ -326,7 +327,7 @@ class DC123(DataCentric):
         """Test the data contract: a test module must import the schema module."""
         declaring = importers(source_modules(python_modules), SCHEMA_LIBS)
         names = {info["module"] for info in declaring.values()}
-        return bool(importers(test_modules(python_modules), names))
+        return any_importer(test_modules(python_modules), names)
 
 
 ## DC13x: Data pipeline
