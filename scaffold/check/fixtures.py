@@ -412,7 +412,7 @@ def python_modules(root: Traversable, repo_files: frozenset[str]) -> Modules:
             continue
         key = cache_digest(data)
         hit, value = cached.get(path, key)
-        if hit:
+        if hit and (value is None or value[2] is not None):
             if value is not None:
                 known[path] = _from_entry(value)
             continue
@@ -420,7 +420,8 @@ def python_modules(root: Traversable, repo_files: frozenset[str]) -> Modules:
         if len(text) > _MAX_PY_BYTES:
             cached.put(path, key, None)
             continue
-        known[path] = LazyModule(path, text, data.isascii(), key, cached)
+        imports = value[1] if hit else None  # only its imports were read last time
+        known[path] = LazyModule(path, text, data.isascii(), key, cached, imports)
     cached.save()  # the hits: a repo checked again keeps its entries
     return Modules(known, cached)
 
@@ -481,13 +482,32 @@ class LazyModule(Mapping[str, Any]):
     The ``could_*`` methods answer from the file's text whether it can hold an
     import, identifier or string; ``False`` is a proof (the parse would not find
     it), ``True`` only means "parse to know". A file that does not parse declares
-    nothing (``ok`` is false).
+    nothing (``ok`` is false). Most questions are about imports, which are
+    statements: they are read without walking the expressions, and the rest of the
+    tree is walked only when a name or string is asked for.
     """
 
-    __slots__ = ("_ascii", "_cache", "_digest", "_heads", "_info", "_text", "module", "path")
+    __slots__ = (
+        "_ascii",
+        "_cache",
+        "_digest",
+        "_heads",
+        "_imports",
+        "_info",
+        "_text",
+        "_tree",
+        "module",
+        "path",
+    )
 
     def __init__(
-        self, path: str, text: str, ascii: bool, file_digest: bytes, cached: ModuleCache
+        self,
+        path: str,
+        text: str,
+        ascii: bool,
+        file_digest: bytes,
+        cached: ModuleCache,
+        imports: frozenset[str] | None = None,
     ) -> None:
         self.path = path
         self.module = module_name(path)
@@ -496,25 +516,54 @@ class LazyModule(Mapping[str, Any]):
         self._digest = file_digest
         self._cache = cached
         self._info: ModuleInfo | None = None
+        self._imports = None if imports is None else Strings(imports)
+        self._tree: ast.Module | None = None
         self._heads: frozenset[str] | None = None
 
     @property
     def ok(self) -> bool:
         """Whether the file parses (parses it)."""
-        return self._read() is not _NOTHING
+        if self._info is not None:
+            return self._info is not _NOTHING
+        return self._imports is not None or self._parse() is not None
+
+    def _parse(self) -> ast.Module | None:
+        if self._tree is None and self._info is None:
+            tree = _parse_tree(self.path, self._text)
+            if tree is None:
+                self._cache.put(self.path, self._digest, None)
+                self._info = _NOTHING
+            self._tree = tree
+        return self._tree
+
+    def _read_imports(self) -> frozenset[str]:
+        if self._info is not None:
+            return self._info["imports"]
+        if self._imports is None:
+            tree = self._parse()
+            if tree is None:
+                return self._info["imports"]  # type: ignore[index]
+            self._imports = Strings(_statement_imports(self.path, tree))
+            self._cache.put(self.path, self._digest, (self.module, self._imports, None, None))
+        return self._imports
 
     def _read(self) -> ModuleInfo:
         if self._info is None:
-            info = _parse_module(self.path, self._text)
-            entry = None if info is None else _to_entry(info)
-            self._cache.put(self.path, self._digest, entry)
-            self._info = _NOTHING if entry is None else _from_entry(entry)
+            tree = self._parse()
+            if self._info is None:
+                info = _module_info(self.path, tree)  # type: ignore[arg-type]
+                entry = _to_entry(info)
+                self._cache.put(self.path, self._digest, entry)
+                self._info = _from_entry(entry)
+            self._tree = None
             self._text = ""  # not needed any more
         return self._info
 
     def __getitem__(self, key: str) -> Any:
         if key == "module":
             return self.module
+        if key == "imports":
+            return self._read_imports()
         if key not in _INFO_KEYS:
             raise KeyError(key)
         return self._read()[key]  # type: ignore[literal-required]
@@ -542,7 +591,7 @@ class LazyModule(Mapping[str, Any]):
         identifier of the text. Identifiers are compared as written only when the
         file is ASCII (the parser normalises others).
         """
-        if self._info is not None or not self._ascii:
+        if self._info is not None or self._imports is not None or not self._ascii:
             return True
         text = self._text
         package = set(self.module.split("."))
@@ -600,14 +649,60 @@ def _has_word(text: str, word: str) -> bool:
     return word in text and re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
 
 
-def _parse_module(path: str, text: str) -> ModuleInfo | None:
+def _parse_tree(path: str, text: str) -> ast.Module | None:
     if len(text) > _MAX_PY_BYTES:
         return None
     try:
-        tree = ast.parse(text, filename=path)
+        return ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return _module_info(path, tree)
+
+
+def _parse_module(path: str, text: str) -> ModuleInfo | None:
+    tree = _parse_tree(path, text)
+    return None if tree is None else _module_info(path, tree)
+
+
+# Where statements nest: bodies, ``else``/``finally`` blocks, handlers and match cases.
+_STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statement_imports(path: str, tree: ast.Module) -> set[str]:
+    """What ``tree`` imports: ``_module_info``'s ``imports``, from the statements alone
+    (an import is a statement, and statements only nest in other statements)."""
+    package = _package_of(path)
+    imports: set[str] = set()
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Import or kind is ast.ImportFrom:
+            imports.update(_imported(node, package))
+            continue
+        for name in _STATEMENT_FIELDS:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(value)
+    return imports
+
+
+def _package_of(path: str) -> list[str]:
+    """The package a module's relative imports start from."""
+    module = module_name(path)
+    return module.split(".") if path.endswith("__init__.py") else module.split(".")[:-1]
+
+
+def _imported(node: ast.Import | ast.ImportFrom, package: list[str]) -> list[str]:
+    """The absolute dotted names one import statement brings in."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        anchor = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+        base = ".".join([*anchor, *([base] if base else [])])
+    found = [base] if base else []
+    found += [f"{base}.{alias.name}" if base else alias.name for alias in node.names]
+    return found
 
 
 def _to_entry(info: ModuleInfo) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:
@@ -659,8 +754,7 @@ def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
     type and follows only fields that can hold nodes, instead of ``ast.walk``.
     """
     module = module_name(path)
-    is_package = path.endswith("__init__.py")
-    package = module.split(".") if is_package else module.split(".")[:-1]
+    package = _package_of(path)
     imports: set[str] = set()
     names: set[str] = set()
     strings: set[str] = set()
@@ -689,16 +783,10 @@ def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
             push(node.value)
             continue
         if kind is ast.Import:
-            imports.update(alias.name for alias in node.names)
+            imports.update(_imported(node, package))
             continue  # only aliases below
         if kind is ast.ImportFrom:
-            base = node.module or ""
-            if node.level:
-                anchor = package[: len(package) - (node.level - 1)] if node.level > 1 else package
-                base = ".".join([*anchor, *([base] if base else [])])
-            if base:
-                imports.add(base)
-            imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+            imports.update(_imported(node, package))
             names.update(alias.name for alias in node.names)
             continue
         if kind in _DEFINITIONS:
