@@ -72,6 +72,33 @@ CASES = {
         "DC122",
         "pass",
     ),
+    "schema-imported-only-by-another-schema": (
+        {
+            "src/pkg/schema.py": "import pandera\n",
+            "src/pkg/rules.py": "import pydantic\nfrom pkg import schema\n",
+            "src/pkg/train.py": "import pkg\nfrom pkg import rules_not_schema\n",
+        },
+        "DC122",
+        "fail",
+    ),
+    "schema-tested-through-a-package-import": (
+        {
+            "src/pkg/data/schema.py": "import pandera\n",
+            "src/pkg/data/validate.py": "from .schema import x\n",
+            "tests/test_data.py": "import pkg.data.schema.extra\n",
+        },
+        "DC123",
+        "pass",
+    ),
+    "schema-untested": (
+        {
+            "src/pkg/data/schema.py": "import pandera\n",
+            "src/pkg/data/validate.py": "from .schema import x\n",
+            "tests/test_data.py": "import pkg.data\n",
+        },
+        "DC123",
+        "fail",
+    ),
     "dotted-library-imported-by-parts": (
         {"src/pkg/app.py": "from ray import serve\n"},
         "PC311",

@@ -292,7 +292,38 @@ def importers(modules: Mapping[str, ModuleInfo], targets: Iterable[str]) -> dict
 def any_importer(modules: Mapping[str, ModuleInfo], targets: Iterable[str]) -> bool:
     """Whether some module imports a target (``bool(importers(...))``, stopping at the first)."""
     targets = frozenset(targets)
-    return any(imports_any(info, targets) for info in candidates(modules).values())
+    return any(imports_any(info, targets) for _, info in cheapest_first(candidates(modules)))
+
+
+def cheapest_first(modules: Mapping[str, ModuleInfo]) -> list[tuple[str, ModuleInfo]]:
+    """The modules, those already read first, then the shorter files (quicker to parse).
+
+    For questions that stop at the first module that answers them.
+    """
+    return sorted(
+        modules.items(), key=lambda item: item[1].cost if isinstance(item[1], LazyModule) else 0
+    )
+
+
+def by_module_name(modules: Mapping[str, ModuleInfo]) -> dict[str, list[tuple[str, ModuleInfo]]]:
+    found: dict[str, list[tuple[str, ModuleInfo]]] = {}
+    for path, info in modules.items():
+        found.setdefault(info["module"], []).append((path, info))
+    return found
+
+
+def imported_modules(
+    info: ModuleInfo, by_name: Mapping[str, list[tuple[str, ModuleInfo]]]
+) -> Iterator[tuple[str, ModuleInfo]]:
+    """The modules of ``by_name`` that ``info`` imports (them or something inside them)."""
+    if not imports_any(info, frozenset(by_name)):
+        return
+    for imported in info["imports"]:
+        dot = imported.find(".")
+        while dot != -1:
+            yield from by_name.get(imported[:dot], ())
+            dot = imported.find(".", dot + 1)
+        yield from by_name.get(imported, ())
 
 
 def names_any(info: ModuleInfo, wanted: frozenset[str]) -> bool:

@@ -521,6 +521,11 @@ class LazyModule(Mapping[str, Any]):
         self._heads: frozenset[str] | None = None
 
     @property
+    def cost(self) -> int:
+        """How much reading its imports costs: 0 once read, else the text's length."""
+        return 0 if self._info is not None or self._imports is not None else len(self._text)
+
+    @property
     def ok(self) -> bool:
         """Whether the file parses (parses it)."""
         if self._info is not None:
