@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import build_file_tree
 
-from scaffold.check import check_repo
+from scaffold.check import check_repo, fixtures
 from scaffold.check._cache import CACHE_ENV
 from scaffold.check.fixtures import LazyModule, python_modules, repo_files
 
@@ -50,6 +50,11 @@ CASES = {
     "import-after-a-comma": ({"src/pkg/schema.py": "import os, pandera\n"}, "DC121", "pass"),
     "import-across-a-line-continuation": (
         {"src/pkg/schema.py": "from \\\n    pandera import DataFrameSchema\n"},
+        "DC121",
+        "pass",
+    ),
+    "import-after-a-comma-and-a-line-continuation": (
+        {"src/pkg/schema.py": "import os, \\\n    json as j, pandera.typing\n"},
         "DC121",
         "pass",
     ),
@@ -173,3 +178,30 @@ def test_a_file_is_parsed_only_when_asked(tmp_path: Path, monkeypatch: pytest.Mo
     assert "src/pkg/b.py" not in modules
     assert sorted(modules) == ["src/pkg/a.py", "src/pkg/c.py"]
     assert modules["src/pkg/a.py"]["imports"] == {"pandera"}
+
+
+def test_what_a_check_parsed_is_cached_for_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = build_file_tree(
+        tmp_path / "repo",
+        {
+            **PYPROJECT,
+            "src/pkg/schema.py": "import pandera\n",
+            "src/pkg/app.py": "from fastapi import FastAPI\n\n@app.get('/health')\ndef h(): ...\n",
+        },
+    )
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    parsed: list[str] = []
+    real = fixtures._parse_tree
+
+    def counting(path: str, text: str) -> object:
+        parsed.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(fixtures, "_parse_tree", counting)
+    first = _report(repo)
+    assert sorted(set(parsed)) == ["src/pkg/app.py", "src/pkg/schema.py"]
+    parsed.clear()
+    assert _report(repo) == first
+    assert parsed == []  # imports-only and full entries alike came from the cache

@@ -494,8 +494,10 @@ class LazyModule(Mapping[str, Any]):
         "_heads",
         "_imports",
         "_info",
+        "_package_parts",
         "_text",
         "_tree",
+        "_word_set",
         "module",
         "path",
     )
@@ -518,6 +520,8 @@ class LazyModule(Mapping[str, Any]):
         self._info: ModuleInfo | None = None
         self._imports = None if imports is None else Strings(imports)
         self._tree: ast.Module | None = None
+        self._package_parts = frozenset(self.module.split("."))
+        self._word_set: frozenset[str] | None = None
         self._heads: frozenset[str] | None = None
 
     @property
@@ -548,8 +552,10 @@ class LazyModule(Mapping[str, Any]):
             tree = self._parse()
             if tree is None:
                 return self._info["imports"]  # type: ignore[index]
-            self._imports = Strings(_statement_imports(self.path, tree))
-            self._cache.put(self.path, self._digest, (self.module, self._imports, None, None))
+            imports = frozenset(_statement_imports(self.path, tree))
+            self._imports = Strings(imports)
+            # marshal (the cache's format) writes plain frozensets only
+            self._cache.put(self.path, self._digest, (self.module, imports, None, None))
         return self._imports
 
     def _read(self) -> ModuleInfo:
@@ -599,17 +605,37 @@ class LazyModule(Mapping[str, Any]):
         if self._info is not None or self._imports is not None or not self._ascii:
             return True
         text = self._text
-        package = set(self.module.split("."))
-        if self._heads is None:
-            self._heads = frozenset(_IMPORT_HEAD.findall(text)) if "import" in text else frozenset()
-        heads = self._heads
+        if "import" not in text:
+            return False
+        package = self._package_parts
         for target in targets:
             first, _, rest = target.partition(".")
-            if (first in package or first in heads) and all(
-                part in package or _has_word(text, part) for part in rest.split(".") if part
+            if first not in package and not self._import_head(first):
+                continue
+            if not rest or all(
+                part in package or part in self._words() for part in rest.split(".")
             ):
                 return True
         return False
+
+    def _import_head(self, word: str) -> bool:
+        """Whether ``word`` may start an absolute import here: it follows ``import``
+        or ``from``, or a comma on an ``import`` line (``import a, b``)."""
+        if word not in self._text:
+            return False
+        if self._heads is None:
+            text = self._text
+            heads = set(_AFTER_KEYWORD.findall(text))
+            for rest in _IMPORT_LINE.findall(text):
+                heads.update(_AFTER_COMMA.findall(rest))
+            self._heads = frozenset(heads)
+        return word in self._heads
+
+    def _words(self) -> frozenset[str]:
+        """The identifiers (and other words) of the text, read once."""
+        if self._word_set is None:
+            self._word_set = frozenset(_WORD.findall(self._text))
+        return self._word_set
 
     def could_name(self, literals: Iterable[str], ignore_case: bool = False) -> bool:
         """Whether an identifier of the file may contain one of ``literals``."""
@@ -644,14 +670,14 @@ class LazyModule(Mapping[str, Any]):
 _INFO_KEYS = ("module", "imports", "names", "strings")
 
 
-# The first word of an absolute import: after ``import``, ``from`` or a comma (``import a, b``),
-# across spaces and line continuations.
-_IMPORT_HEAD = re.compile(r"(?:\bimport|\bfrom|,)[\s\\]*([A-Za-z_]\w*)")
+# Where an absolute import's first word can be: after ``import`` or ``from`` (across
+# spaces and line continuations), or after a comma in the rest of an ``import`` line.
+_AFTER_KEYWORD = re.compile(r"\b(?:import|from)[\s\\]*(\w+)")
+_IMPORT_LINE = re.compile(r"\bimport\b((?:[^\n\\]|\\(?:.|\n))*)")
+_AFTER_COMMA = re.compile(r",[\s\\]*(\w+)")
 
 
-def _has_word(text: str, word: str) -> bool:
-    """Whether ``word`` occurs in ``text`` as a whole identifier (not inside a longer one)."""
-    return word in text and re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
+_WORD = re.compile(r"\w+")
 
 
 def _parse_tree(path: str, text: str) -> ast.Module | None:
