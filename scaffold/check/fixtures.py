@@ -625,9 +625,11 @@ class LazyModule(Mapping[str, Any]):
             return False
         if self._heads is None:
             text = self._text
-            heads = set(_AFTER_KEYWORD.findall(text))
+            heads = set(_AFTER_IMPORT.findall(text))
+            heads.update(_AFTER_FROM.findall(text))
             for rest in _IMPORT_LINE.findall(text):
-                heads.update(_AFTER_COMMA.findall(rest))
+                if "," in rest:
+                    heads.update(_AFTER_COMMA.findall(rest))
             self._heads = frozenset(heads)
         return word in self._heads
 
@@ -672,8 +674,11 @@ _INFO_KEYS = ("module", "imports", "names", "strings")
 
 # Where an absolute import's first word can be: after ``import`` or ``from`` (across
 # spaces and line continuations), or after a comma in the rest of an ``import`` line.
-_AFTER_KEYWORD = re.compile(r"\b(?:import|from)[\s\\]*(\w+)")
-_IMPORT_LINE = re.compile(r"\bimport\b((?:[^\n\\]|\\(?:.|\n))*)")
+# (No word boundary before the keywords: a literal start is found much faster, and
+# more candidates only mean fewer files ruled out.)
+_AFTER_IMPORT = re.compile(r"import[\s\\]*(\w+)")
+_AFTER_FROM = re.compile(r"from[\s\\]*(\w+)")
+_IMPORT_LINE = re.compile(r"import([^\n\\]*(?:\\[\s\S][^\n\\]*)*)")
 _AFTER_COMMA = re.compile(r",[\s\\]*(\w+)")
 
 
