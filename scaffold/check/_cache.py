@@ -1,9 +1,10 @@
 """What each Python file declares, kept between check runs (keyed by the file's bytes).
 
-Parsing every module with ``ast`` is most of what ``scaffold check`` and ``fleet
-check`` spend; a repo's files rarely change between two runs. So the
-``python_modules`` fixture keeps, per repository, each file's digest with what was
-read from it, and parses only files whose bytes differ from last time.
+Parsing modules with ``ast`` is most of what ``scaffold check`` and ``fleet check``
+spend; a repo's files rarely change between two runs. So the ``python_modules``
+fixture keeps, per repository, each file's digest with what was read from it (all
+of it, or only its imports when no check asked for more), and parses a file again
+only when its bytes differ and a check needs it.
 
 The cache lives in ``$SCAFFOLD_CACHE_DIR`` (default ``$XDG_CACHE_HOME/scaffold/check``,
 i.e. ``~/.cache/scaffold/check``), one small file per repository path; set
