@@ -192,6 +192,41 @@ def _first_render(old_copy: Path) -> dict[str, str] | None:
     return None
 
 
+@contextlib.contextmanager
+def shared_template_clones(directory: Path) -> Iterator[None]:
+    """Let copier clone each template version once while the block runs.
+
+    One ``copier update`` makes a template object, and so a git clone with a
+    checkout (removed again at the end), five times for two versions: the old one
+    and the new one. Inside this block copier's ``clone`` is memoised by (source,
+    ref), the clones living under ``directory`` (removed with it) instead of in
+    the directories copier removes; copier only reads them. Should copier change
+    how it clones, it clones as before.
+    """
+    import copier._template
+
+    original = getattr(copier._template, "clone", None)
+    if not callable(original) or getattr(original, "shared", False):
+        yield  # copier changed, or already shared by an enclosing block
+        return
+    made: dict[tuple[str, str], str] = {}
+
+    def clone(url: str, ref: str = "HEAD", location: str | None = None) -> str:
+        key = (url, ref)
+        if key not in made:
+            target = directory / str(len(made))
+            target.mkdir(parents=True)
+            made[key] = original(url, ref, location=str(target))
+        return made[key]
+
+    clone.shared = True  # type: ignore[attr-defined]
+    copier._template.clone = clone  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        copier._template.clone = original  # type: ignore[attr-defined]
+
+
 def target_ref(source: str, vcs_ref: str | None) -> tuple[str, str | None]:
     """The ref copier should render and its commit id (None for remote templates).
 

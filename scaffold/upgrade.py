@@ -24,6 +24,7 @@ from scaffold._copier import (
     is_local,
     is_url,
     render_template,
+    shared_template_clones,
     target_ref,
     update_project,
 )
@@ -319,7 +320,10 @@ def _run(
         base_branch=project.repo.branch,
     )
     head = project.repo.head
-    with scratch_clone(project.repo) as clone:
+    with (
+        scratch_clone(project.repo) as clone,
+        shared_template_clones(clone.tmp / "template-clones"),
+    ):
         _pin_source(clone, project)
         branch = steps[-1].branch
         for upgrade_step in steps:

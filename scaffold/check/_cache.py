@@ -1,9 +1,10 @@
 """What each Python file declares, kept between check runs (keyed by the file's bytes).
 
-Parsing every module with ``ast`` is most of what ``scaffold check`` and ``fleet
-check`` spend; a repo's files rarely change between two runs. So the
-``python_modules`` fixture keeps, per repository, each file's digest with what was
-read from it, and parses only files whose bytes differ from last time.
+Parsing modules with ``ast`` is most of what ``scaffold check`` and ``fleet check``
+spend; a repo's files rarely change between two runs. So the ``python_modules``
+fixture keeps, per repository, each file's digest with what was read from it (all
+of it, or only its imports when no check asked for more), and parses a file again
+only when its bytes differ and a check needs it.
 
 The cache lives in ``$SCAFFOLD_CACHE_DIR`` (default ``$XDG_CACHE_HOME/scaffold/check``,
 i.e. ``~/.cache/scaffold/check``), one small file per repository path; set
@@ -91,13 +92,17 @@ class ModuleCache:
         self.used[rel] = (file_digest, value)
 
     def save(self) -> None:
-        """Write the entries of this run (files gone since are dropped), if any changed."""
+        """Write the entries of this run (files gone since are dropped), if any changed.
+
+        Called again after more files were read, it writes again only if they add entries.
+        """
         if self.path is None:
             return
-        if self.used == self.entries:
+        if self.used == self.entries and self.path.exists():
             with contextlib.suppress(OSError):
                 os.utime(self.path)  # still in use: not pruned
             return
+        self.entries = dict(self.used)  # what is on disk after this write
         with contextlib.suppress(OSError, ValueError):
             if not self.path.exists():
                 _prune(self.path.parent)  # a repo seen for the first time

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from scaffold.check.fixtures import ModuleInfo
+from scaffold.check.fixtures import LazyModule, ModuleInfo, Modules
 
 # ---------------------------------------------------------------------------
 # gitignore
@@ -246,17 +246,33 @@ def is_test(path: str) -> bool:
     )
 
 
+def candidates(modules: Mapping[str, ModuleInfo]) -> Mapping[str, ModuleInfo]:
+    """Every module of the fixture without parsing any (``Modules.candidates``).
+
+    A file among them that does not parse declares nothing, so the questions below
+    give the answers they would give without it.
+    """
+    return modules.candidates() if isinstance(modules, Modules) else modules
+
+
 def source_modules(modules: Mapping[str, ModuleInfo]) -> dict[str, ModuleInfo]:
-    return {path: info for path, info in modules.items() if not is_test(path)}
+    return {path: info for path, info in candidates(modules).items() if not is_test(path)}
 
 
 def test_modules(modules: Mapping[str, ModuleInfo]) -> dict[str, ModuleInfo]:
-    return {path: info for path, info in modules.items() if is_test(path)}
+    return {path: info for path, info in candidates(modules).items() if is_test(path)}
+
+
+def parses(info: ModuleInfo) -> bool:
+    """Whether the module is in the fixture as a mapping (a lazily read file parses)."""
+    return info.ok if isinstance(info, LazyModule) else True
 
 
 def imports_any(info: ModuleInfo, targets: Iterable[str]) -> bool:
     """Whether the module imports a target or something inside one (``pkg.sub`` for ``pkg``)."""
     wanted = targets if isinstance(targets, frozenset) else frozenset(targets)
+    if isinstance(info, LazyModule) and not info.could_import(wanted):
+        return False  # its text cannot hold such an import: not parsed
     for imported in info["imports"]:
         if imported in wanted:
             return True
@@ -270,7 +286,88 @@ def imports_any(info: ModuleInfo, targets: Iterable[str]) -> bool:
 
 def importers(modules: Mapping[str, ModuleInfo], targets: Iterable[str]) -> dict[str, ModuleInfo]:
     targets = frozenset(targets)
-    return {path: info for path, info in modules.items() if imports_any(info, targets)}
+    return {path: info for path, info in candidates(modules).items() if imports_any(info, targets)}
+
+
+def any_importer(modules: Mapping[str, ModuleInfo], targets: Iterable[str]) -> bool:
+    """Whether some module imports a target (``bool(importers(...))``, stopping at the first)."""
+    targets = frozenset(targets)
+    return any(imports_any(info, targets) for _, info in cheapest_first(candidates(modules)))
+
+
+def cheapest_first(modules: Mapping[str, ModuleInfo]) -> list[tuple[str, ModuleInfo]]:
+    """The modules, those already read first, then the shorter files (quicker to parse).
+
+    For questions that stop at the first module that answers them.
+    """
+    return sorted(
+        modules.items(), key=lambda item: item[1].cost if isinstance(item[1], LazyModule) else 0
+    )
+
+
+def by_module_name(modules: Mapping[str, ModuleInfo]) -> dict[str, list[tuple[str, ModuleInfo]]]:
+    found: dict[str, list[tuple[str, ModuleInfo]]] = {}
+    for path, info in modules.items():
+        found.setdefault(info["module"], []).append((path, info))
+    return found
+
+
+def imported_modules(
+    info: ModuleInfo, by_name: Mapping[str, list[tuple[str, ModuleInfo]]]
+) -> Iterator[tuple[str, ModuleInfo]]:
+    """The modules of ``by_name`` that ``info`` imports (them or something inside them)."""
+    if not imports_any(info, frozenset(by_name)):
+        return
+    for imported in info["imports"]:
+        dot = imported.find(".")
+        while dot != -1:
+            yield from by_name.get(imported[:dot], ())
+            dot = imported.find(".", dot + 1)
+        yield from by_name.get(imported, ())
+
+
+def names_any(info: ModuleInfo, wanted: frozenset[str]) -> bool:
+    """Whether the module uses one of the identifiers ``wanted``."""
+    if isinstance(info, LazyModule) and not info.could_name(wanted):
+        return False
+    return not info["names"].isdisjoint(wanted)
+
+
+def names_match(
+    info: ModuleInfo, pattern: re.Pattern[str], literals: Iterable[str], ignore_case: bool = False
+) -> bool:
+    """Whether an identifier of the module matches ``pattern``.
+
+    Every match of ``pattern`` contains one of ``literals`` (lower case when
+    ``ignore_case``); a file whose text holds none is not parsed.
+    """
+    if isinstance(info, LazyModule) and not info.could_name(literals, ignore_case):
+        return False
+    return any(pattern.search(name) for name in info["names"])
+
+
+def strings_match(info: ModuleInfo, pattern: re.Pattern[str], literals: Iterable[str]) -> bool:
+    """Whether a short string constant of the module matches ``pattern``.
+
+    Every match of ``pattern`` contains one of ``literals`` (no quotes, braces,
+    backslashes or line breaks in them).
+    """
+    if isinstance(info, LazyModule) and not info.could_string(literals):
+        return False
+    return any(pattern.search(string) for string in info["strings"])
+
+
+def has_import(info: ModuleInfo, name: str) -> bool:
+    """Whether the module imports exactly ``name``."""
+    if isinstance(info, LazyModule) and not info.could_import(frozenset((name,))):
+        return False
+    return name in info["imports"]
+
+
+def has_string(info: ModuleInfo, string: str) -> bool:
+    if isinstance(info, LazyModule) and not info.could_string((string,)):
+        return False
+    return string in info["strings"]
 
 
 def basenames(files: Iterable[str]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from scaffold.check._plugins import ORGANISATION, plugin_checks, plugin_families, plugin_fixtures
 from scaffold.check.checks import repo_review_checks, repo_review_families
-from scaffold.check.fixtures import FIXTURES
+from scaffold.check.fixtures import FIXTURES, Modules
 from scaffold.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
 from scaffold.stages import STAGES
 
@@ -200,6 +200,9 @@ def check_repo(
     _validate_config(fixtures["pyproject"], [*checks, *families])
     collected = CollectionReturn(fixtures, checks, dict(families))
     _, results = process(root, select=selected, ignore=ignored, collected=collected)
+    modules = fixtures.get("python_modules")
+    if isinstance(modules, Modules):
+        modules.save()  # what the checks parsed, for the next run
     if not any(r.result is not None or not r.skip_reason for r in results):
         raise UserError(
             "no check is selected (--select/--ignore or [tool.repo-review] leave none); "

@@ -14,8 +14,10 @@ from __future__ import annotations
 import ast
 import configparser
 import json
+import re
 import tomllib
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import yaml
@@ -29,7 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIXTURES",
+    "LazyModule",
     "ModuleInfo",
+    "Modules",
     "ci_configs",
     "codeowners",
     "config_errors",
@@ -390,41 +394,351 @@ def _dirty_cells(root: Traversable, rel: str) -> int | None:
     )
 
 
-def python_modules(root: Traversable, repo_files: frozenset[str]) -> dict[str, ModuleInfo]:
+def python_modules(root: Traversable, repo_files: frozenset[str]) -> Modules:
     """Imports, identifiers and short strings of every Python file, read with ``ast``.
 
     Files that are too large or do not parse are left out: they are the user's
     code to fix, not a reason for a check to crash.
+
+    Parsing is most of a check's time, so a file is parsed only when something
+    asks what it holds (see ``Modules``), and a file whose bytes are those of the
+    last run is not parsed again (see ``scaffold.check._cache``).
     """
-    found: dict[str, ModuleInfo] = {}
-    paths = sorted(p for p in repo_files if p.endswith(".py"))
-    # Parsing is most of a check's time: a file whose bytes are those of the last
-    # run is not parsed again (see scaffold.check._cache).
     cached = ModuleCache(root)
-    for path in paths:
+    known: dict[str, ModuleInfo | LazyModule] = {}
+    for path in sorted(p for p in repo_files if p.endswith(".py")):
         data = _read_bytes(root, path)
         if data is None:
             continue
         key = cache_digest(data)
         hit, value = cached.get(path, key)
-        if not hit:
-            info = _parse_module(path, data.decode("utf-8", errors="replace"))
-            value = None if info is None else _to_entry(info)
-            cached.put(path, key, value)
-        if value is not None:
-            found[path] = _from_entry(value)
-    cached.save()
-    return found
+        if hit and (value is None or value[2] is not None):
+            if value is not None:
+                known[path] = _from_entry(value)
+            continue
+        text = data.decode("utf-8", errors="replace")
+        if len(text) > _MAX_PY_BYTES:
+            cached.put(path, key, None)
+            continue
+        imports = value[1] if hit else None  # only its imports were read last time
+        known[path] = LazyModule(path, text, data.isascii(), key, cached, imports)
+    cached.save()  # the hits: a repo checked again keeps its entries
+    return Modules(known, cached)
 
 
-def _parse_module(path: str, text: str) -> ModuleInfo | None:
+class Modules(Mapping[str, ModuleInfo]):
+    """``python_modules``: a read-only mapping of path to ``ModuleInfo`` that parses lazily.
+
+    As a mapping it is exact: a file that does not parse is not in it (asking
+    parses that file; iterating parses them all). ``candidates()`` gives every file
+    that may be in it without parsing any; there a file that does not parse reads as
+    declaring nothing, which is what scaffold's checks use (through the helpers in
+    ``scaffold.check._helpers``), so a check parses only the files whose text can
+    hold what it looks for. ``save()`` writes what was parsed to the cache; it also
+    runs when the mapping is dropped.
+    """
+
+    def __init__(self, known: dict[str, ModuleInfo | LazyModule], cached: ModuleCache) -> None:
+        self._known = known
+        self._save = weakref.finalize(self, cached.save)
+
+    def candidates(self) -> Mapping[str, ModuleInfo | LazyModule]:
+        return self._known
+
+    def save(self) -> None:
+        self._save()
+
+    def _parses(self, path: str) -> bool:
+        info = self._known.get(path)
+        return info is not None and (not isinstance(info, LazyModule) or info.ok)
+
+    def __getitem__(self, path: str) -> ModuleInfo:
+        if not self._parses(path):
+            raise KeyError(path)
+        return self._known[path]  # type: ignore[return-value]
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self._parses(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path in self._known if self._parses(path))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"Modules({sorted(self._known)!r})"
+
+    def __copy__(self) -> Modules:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Modules:
+        return self  # read-only; repo-review deep-copies every fixture per check
+
+
+class LazyModule(Mapping[str, Any]):
+    """One file's ``ModuleInfo``, parsed on first use of anything but its ``module`` name.
+
+    The ``could_*`` methods answer from the file's text whether it can hold an
+    import, identifier or string; ``False`` is a proof (the parse would not find
+    it), ``True`` only means "parse to know". A file that does not parse declares
+    nothing (``ok`` is false). Most questions are about imports, which are
+    statements: they are read without walking the expressions, and the rest of the
+    tree is walked only when a name or string is asked for.
+    """
+
+    __slots__ = (
+        "_ascii",
+        "_cache",
+        "_digest",
+        "_heads",
+        "_imports",
+        "_info",
+        "_package_parts",
+        "_text",
+        "_tree",
+        "_word_set",
+        "module",
+        "path",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        ascii: bool,
+        file_digest: bytes,
+        cached: ModuleCache,
+        imports: frozenset[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.module = module_name(path)
+        self._text = text
+        self._ascii = ascii
+        self._digest = file_digest
+        self._cache = cached
+        self._info: ModuleInfo | None = None
+        self._imports = None if imports is None else Strings(imports)
+        self._tree: ast.Module | None = None
+        self._package_parts = frozenset(self.module.split("."))
+        self._word_set: frozenset[str] | None = None
+        self._heads: frozenset[str] | None = None
+
+    @property
+    def cost(self) -> int:
+        """How much reading its imports costs: 0 once read, else the text's length."""
+        return 0 if self._info is not None or self._imports is not None else len(self._text)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file parses (parses it)."""
+        if self._info is not None:
+            return self._info is not _NOTHING
+        return self._imports is not None or self._parse() is not None
+
+    def _parse(self) -> ast.Module | None:
+        if self._tree is None and self._info is None:
+            tree = _parse_tree(self.path, self._text)
+            if tree is None:
+                self._cache.put(self.path, self._digest, None)
+                self._info = _NOTHING
+            self._tree = tree
+        return self._tree
+
+    def _read_imports(self) -> frozenset[str]:
+        if self._info is not None:
+            return self._info["imports"]
+        if self._imports is None:
+            tree = self._parse()
+            if tree is None:
+                return self._info["imports"]  # type: ignore[index]
+            imports = frozenset(_statement_imports(self.path, tree))
+            self._imports = Strings(imports)
+            # marshal (the cache's format) writes plain frozensets only
+            self._cache.put(self.path, self._digest, (self.module, imports, None, None))
+        return self._imports
+
+    def _read(self) -> ModuleInfo:
+        if self._info is None:
+            tree = self._parse()
+            if self._info is None:
+                info = _module_info(self.path, tree)  # type: ignore[arg-type]
+                entry = _to_entry(info)
+                self._cache.put(self.path, self._digest, entry)
+                self._info = _from_entry(entry)
+            self._tree = None
+            self._text = ""  # not needed any more
+        return self._info
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "module":
+            return self.module
+        if key == "imports":
+            return self._read_imports()
+        if key not in _INFO_KEYS:
+            raise KeyError(key)
+        return self._read()[key]  # type: ignore[literal-required]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_INFO_KEYS)
+
+    def __len__(self) -> int:
+        return len(_INFO_KEYS)
+
+    def __repr__(self) -> str:
+        return f"LazyModule({self.path!r})"
+
+    def __copy__(self) -> LazyModule:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LazyModule:
+        return self
+
+    def could_import(self, targets: frozenset[str]) -> bool:
+        """Whether the file may import a target or something inside one.
+
+        An imported name starts with a package part (a relative import) or with
+        the word after ``import``, ``from`` or a comma; each further part is an
+        identifier of the text. Identifiers are compared as written only when the
+        file is ASCII (the parser normalises others).
+        """
+        if self._info is not None or self._imports is not None or not self._ascii:
+            return True
+        text = self._text
+        if "import" not in text:
+            return False
+        package = self._package_parts
+        for target in targets:
+            first, _, rest = target.partition(".")
+            if first not in package and not self._import_head(first):
+                continue
+            if not rest or all(
+                part in package or part in self._words() for part in rest.split(".")
+            ):
+                return True
+        return False
+
+    def _import_head(self, word: str) -> bool:
+        """Whether ``word`` may start an absolute import here: it follows ``import``
+        or ``from``, or a comma on an ``import`` line (``import a, b``)."""
+        if word not in self._text:
+            return False
+        if self._heads is None:
+            text = self._text
+            heads = set(_AFTER_IMPORT.findall(text))
+            heads.update(_AFTER_FROM.findall(text))
+            for rest in _IMPORT_LINE.findall(text):
+                if "," in rest:
+                    heads.update(_AFTER_COMMA.findall(rest))
+            self._heads = frozenset(heads)
+        return word in self._heads
+
+    def _words(self) -> frozenset[str]:
+        """The identifiers (and other words) of the text, read once."""
+        if self._word_set is None:
+            self._word_set = frozenset(_WORD.findall(self._text))
+        return self._word_set
+
+    def could_name(self, literals: Iterable[str], ignore_case: bool = False) -> bool:
+        """Whether an identifier of the file may contain one of ``literals``."""
+        if self._info is not None or not self._ascii:
+            return True
+        text = self._text.lower() if ignore_case else self._text
+        return any(literal in text for literal in literals)
+
+    def could_string(self, literals: Iterable[str]) -> bool:
+        """Whether a string constant of the file may contain one of ``literals``.
+
+        Only for literals without quotes, braces, backslashes or line breaks. A
+        constant is its literal's text unless it has escapes (any backslash: then
+        parse) or is glued from adjacent literals (``"ab" "c"``): a literal split
+        across two of them leaves a quote after its start and before its rest.
+        """
+        if self._info is not None or "\\" in self._text:
+            return True
+        text = self._text
+        for literal in literals:
+            if literal in text:
+                return True
+            for cut in range(1, len(literal)):
+                head, rest = literal[:cut], literal[cut]
+                if (head + '"' in text or head + "'" in text) and (
+                    '"' + rest in text or "'" + rest in text
+                ):
+                    return True
+        return False
+
+
+_INFO_KEYS = ("module", "imports", "names", "strings")
+
+
+# Where an absolute import's first word can be: after ``import`` or ``from`` (across
+# spaces and line continuations), or after a comma in the rest of an ``import`` line.
+# (No word boundary before the keywords: a literal start is found much faster, and
+# more candidates only mean fewer files ruled out.)
+_AFTER_IMPORT = re.compile(r"import[\s\\]*(\w+)")
+_AFTER_FROM = re.compile(r"from[\s\\]*(\w+)")
+_IMPORT_LINE = re.compile(r"import([^\n\\]*(?:\\[\s\S][^\n\\]*)*)")
+_AFTER_COMMA = re.compile(r",[\s\\]*(\w+)")
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _parse_tree(path: str, text: str) -> ast.Module | None:
     if len(text) > _MAX_PY_BYTES:
         return None
     try:
-        tree = ast.parse(text, filename=path)
+        return ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return _module_info(path, tree)
+
+
+def _parse_module(path: str, text: str) -> ModuleInfo | None:
+    tree = _parse_tree(path, text)
+    return None if tree is None else _module_info(path, tree)
+
+
+# Where statements nest: bodies, ``else``/``finally`` blocks, handlers and match cases.
+_STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statement_imports(path: str, tree: ast.Module) -> set[str]:
+    """What ``tree`` imports: ``_module_info``'s ``imports``, from the statements alone
+    (an import is a statement, and statements only nest in other statements)."""
+    package = _package_of(path)
+    imports: set[str] = set()
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Import or kind is ast.ImportFrom:
+            imports.update(_imported(node, package))
+            continue
+        for name in _STATEMENT_FIELDS:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(value)
+    return imports
+
+
+def _package_of(path: str) -> list[str]:
+    """The package a module's relative imports start from."""
+    module = module_name(path)
+    return module.split(".") if path.endswith("__init__.py") else module.split(".")[:-1]
+
+
+def _imported(node: ast.Import | ast.ImportFrom, package: list[str]) -> list[str]:
+    """The absolute dotted names one import statement brings in."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        anchor = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+        base = ".".join([*anchor, *([base] if base else [])])
+    found = [base] if base else []
+    found += [f"{base}.{alias.name}" if base else alias.name for alias in node.names]
+    return found
 
 
 def _to_entry(info: ModuleInfo) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:
@@ -454,6 +768,10 @@ class Strings(frozenset[str]):
         return self
 
 
+#: What a file that does not parse declares (``LazyModule.ok`` is false).
+_NOTHING = ModuleInfo(module="", imports=Strings(), names=Strings(), strings=Strings())
+
+
 def module_name(path: str) -> str:
     """Dotted module name of a repo path: ``src/pkg/data/schema.py`` → ``pkg.data.schema``."""
     parts = path.removesuffix(".py").split("/")
@@ -472,8 +790,7 @@ def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
     type and follows only fields that can hold nodes, instead of ``ast.walk``.
     """
     module = module_name(path)
-    is_package = path.endswith("__init__.py")
-    package = module.split(".") if is_package else module.split(".")[:-1]
+    package = _package_of(path)
     imports: set[str] = set()
     names: set[str] = set()
     strings: set[str] = set()
@@ -502,16 +819,10 @@ def _module_info(path: str, tree: ast.Module) -> ModuleInfo:
             push(node.value)
             continue
         if kind is ast.Import:
-            imports.update(alias.name for alias in node.names)
+            imports.update(_imported(node, package))
             continue  # only aliases below
         if kind is ast.ImportFrom:
-            base = node.module or ""
-            if node.level:
-                anchor = package[: len(package) - (node.level - 1)] if node.level > 1 else package
-                base = ".".join([*anchor, *([base] if base else [])])
-            if base:
-                imports.add(base)
-            imports.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+            imports.update(_imported(node, package))
             names.update(alias.name for alias in node.names)
             continue
         if kind in _DEFINITIONS:

@@ -17,9 +17,12 @@ from scaffold.check._helpers import (
     NOTEBOOK_HOOKS,
     SCHEMA_LIBS,
     VALIDATE,
+    any_importer,
+    by_module_name,
+    cheapest_first,
     ci_text,
     dvc_stages,
-    importers,
+    imported_modules,
     imports_any,
     keys_in,
     listing,
@@ -292,7 +295,7 @@ class DC121(DataCentric):
         Declare the data contract as code: a module that defines a schema with
         `pandera`, `great_expectations` or `pydantic`.
         """
-        return bool(importers(source_modules(python_modules), SCHEMA_LIBS))
+        return any_importer(source_modules(python_modules), SCHEMA_LIBS)
 
 
 class DC122(DataCentric):
@@ -308,11 +311,17 @@ class DC122(DataCentric):
         the schema's own (e.g. `validate.py`) must import it.
         """
         source = source_modules(python_modules)
-        declaring = importers(source, SCHEMA_LIBS)
-        names = {info["module"] for info in declaring.values()}
-        return any(
-            imports_any(info, names) for path, info in source.items() if path not in declaring
-        )
+        by_name = by_module_name(source)
+        # Searched from the importing side: only the modules on the way are parsed.
+        for path, info in cheapest_first(source):
+            if imports_any(info, SCHEMA_LIBS):
+                continue  # a schema's own module
+            if any(
+                other != path and imports_any(schema, SCHEMA_LIBS)
+                for other, schema in imported_modules(info, by_name)
+            ):
+                return True
+        return False
 
 
 class DC123(DataCentric):
@@ -324,9 +333,12 @@ class DC123(DataCentric):
     @staticmethod
     def check(python_modules: Mapping[str, ModuleInfo]) -> bool:
         """Test the data contract: a test module must import the schema module."""
-        declaring = importers(source_modules(python_modules), SCHEMA_LIBS)
-        names = {info["module"] for info in declaring.values()}
-        return bool(importers(test_modules(python_modules), names))
+        by_name = by_module_name(source_modules(python_modules))
+        return any(
+            imports_any(schema, SCHEMA_LIBS)
+            for _, test in cheapest_first(test_modules(python_modules))
+            for _, schema in imported_modules(test, by_name)
+        )
 
 
 ## DC13x: Data pipeline

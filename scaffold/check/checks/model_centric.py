@@ -17,17 +17,23 @@ from scaffold.check._helpers import (
     TRACKING_LIBS,
     TRAIN,
     VALIDATE,
+    any_importer,
+    candidates,
     ci_text,
     dvc_stages,
     files_named,
     has_dir_named,
-    importers,
+    imports_any,
     is_test,
     keys_in,
     listing,
     missing_ignores,
+    names_any,
+    names_match,
+    parses,
     source_modules,
     stages_playing,
+    strings_match,
     test_modules,
     upstream,
 )
@@ -111,7 +117,7 @@ class MC211(ModelCentric):
     @staticmethod
     def check(python_modules: Mapping[str, ModuleInfo]) -> bool:
         """Track experiments: training code must log runs to `mlflow` (or another tracker)."""
-        return bool(importers(source_modules(python_modules), TRACKING_LIBS))
+        return any_importer(source_modules(python_modules), TRACKING_LIBS)
 
 
 class MC212(ModelCentric):
@@ -128,9 +134,9 @@ class MC212(ModelCentric):
         """
         source = source_modules(python_modules)
         probes = []
-        if importers(source, ["mlflow"]):
+        if any_importer(source, ["mlflow"]):
             probes += ["mlruns/0/meta.yaml", "mlflow.db"]
-        if importers(source, ["wandb"]):
+        if any_importer(source, ["wandb"]):
             probes += ["wandb/run/files.json"]
         missing = missing_ignores(gitignore, probes)
         if missing:
@@ -151,7 +157,7 @@ class MC213(ModelCentric):
         or `registered_model_name=`), so every model has a version.
         """
         return any(
-            info["names"] & REGISTRY_NAMES for info in source_modules(python_modules).values()
+            names_any(info, REGISTRY_NAMES) for info in source_modules(python_modules).values()
         )
 
 
@@ -167,12 +173,14 @@ class MC214(ModelCentric):
         Read the tracking server from `MLFLOW_TRACKING_URI` (local sqlite by default),
         so a shared server is one environment variable away.
         """
-        needle = re.compile(r"MLFLOW_TRACKING_URI|WANDB_BASE_URL|NEPTUNE_PROJECT")
+        variables = ("MLFLOW_TRACKING_URI", "WANDB_BASE_URL", "NEPTUNE_PROJECT")
+        needle = re.compile("|".join(variables))
         if needle.search(ci_text(ci_configs)):
             return True
         return any(
-            needle.search(s) for info in python_modules.values() for s in info["strings"]
-        ) or any(needle.search(n) for info in python_modules.values() for n in info["names"])
+            strings_match(info, needle, variables) or names_match(info, needle, variables)
+            for info in candidates(python_modules).values()
+        )
 
 
 ## MC22x: Model artifacts
@@ -328,12 +336,18 @@ class MC241(ModelCentric):
         Test the model code (determinism, a metric floor, the input signature): a
         test module must import the training or model modules.
         """
-        model_modules = {
-            info["module"]
-            for path, info in source_modules(python_modules).items()
-            if re.search(r"(^|\.)(models?|train\w*)(\.|$)", info["module"])
-        }
-        return bool(model_modules and importers(test_modules(python_modules), model_modules))
+        model_modules: dict[str, list[ModuleInfo]] = {}
+        for info in source_modules(python_modules).values():
+            if re.search(r"(^|\.)(models?|train\w*)(\.|$)", info["module"]):
+                model_modules.setdefault(info["module"], []).append(info)
+        # A test counts if a module it imports parses: only those are parsed.
+        return any(
+            any(parses(info) for info in infos)
+            for test in test_modules(python_modules).values()
+            if imports_any(test, model_modules)
+            for name, infos in model_modules.items()
+            if imports_any(test, (name,))
+        )
 
 
 class MC242(ModelCentric):

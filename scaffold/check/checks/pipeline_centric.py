@@ -16,6 +16,7 @@ from scaffold.check._helpers import (
     EVALUATE,
     GATE,
     SERVING_LIBS,
+    any_importer,
     basenames,
     ci_text,
     dvc_stages,
@@ -23,6 +24,7 @@ from scaffold.check._helpers import (
     github_triggers,
     has_dir_named,
     importers,
+    names_match,
     source_modules,
     stages_playing,
     test_modules,
@@ -90,7 +92,7 @@ class PC311(PipelineCentric):
     @staticmethod
     def check(python_modules: Mapping[str, ModuleInfo]) -> bool:
         """Serve the model online: a module that builds an API app (e.g. FastAPI)."""
-        return bool(importers(source_modules(python_modules), SERVING_LIBS))
+        return any_importer(source_modules(python_modules), SERVING_LIBS)
 
 
 class PC312(PipelineCentric):
@@ -182,7 +184,7 @@ class PC316(PipelineCentric):
             for info in importers(source_modules(python_modules), SERVING_LIBS).values()
         }
         clients = ("fastapi.testclient", "starlette.testclient", "httpx", "flask.testing", *apps)
-        return bool(importers(test_modules(python_modules), clients))
+        return any_importer(test_modules(python_modules), clients)
 
 
 ## PC32x: Batch inference and prediction logs
@@ -203,10 +205,10 @@ class PC321(PipelineCentric):
         batch = r"batch"
         if files_named(repo_files, batch) or stages_playing(batch, dvc_stages(dvc_pipeline)):
             return True
+        pattern = re.compile(r"batch_(predict|infer|score)")
         return any(
-            re.search(r"batch_(predict|infer|score)", name)
+            names_match(info, pattern, ("batch_",))
             for info in source_modules(python_modules).values()
-            for name in info["names"]
         )
 
 
@@ -225,9 +227,8 @@ class PC322(PipelineCentric):
         if any(pattern.search(path) for path in files_named(repo_files, ".")):
             return True
         return any(
-            pattern.search(name)
+            names_match(info, pattern, ("prediction",), ignore_case=True)
             for info in source_modules(python_modules).values()
-            for name in info["names"]
         )
 
 
@@ -246,7 +247,7 @@ class PC331(PipelineCentric):
         `drift` module, or a drift library such as `evidently`.
         """
         source = source_modules(python_modules)
-        if importers(source, DRIFT_LIBS) or files_named(repo_files, r"drift"):
+        if any_importer(source, DRIFT_LIBS) or files_named(repo_files, r"drift"):
             return True
         return has_dir_named({p for p in repo_files if p.endswith(".py")}, "monitoring")
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from scaffold.check._helpers import candidates, has_import, has_string
 from scaffold.check.checks._base import DataCentric, ModelCentric, PipelineCentric
 from scaffold.check.fixtures import ModuleInfo
 
@@ -153,8 +154,8 @@ class MC251(ModelCentric):
             return True
         tracking = {
             path: info
-            for path, info in python_modules.items()
-            if "MLFLOW_TRACKING_URI" in info["strings"] or "mlflow" in info["imports"]
+            for path, info in candidates(python_modules).items()
+            if has_string(info, "MLFLOW_TRACKING_URI") or has_import(info, "mlflow")
         }
         others = sorted(
             f"`{path}` names `{string}`"

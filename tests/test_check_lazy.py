@@ -1,0 +1,207 @@
+"""``scaffold check`` parses a Python file only when its text can hold what a check asks.
+
+The text screens (``LazyModule.could_import``, ``could_name``, ``could_string``) may
+only skip a parse when the parse could not change the answer. Each case spells a
+fact in a way a naive text search misses; the report must be the same with the
+screens as with every file parsed, and the named check must see the fact.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import build_file_tree
+
+from scaffold.check import check_repo, fixtures
+from scaffold.check._cache import CACHE_ENV
+from scaffold.check.fixtures import LazyModule, python_modules, repo_files
+
+PYPROJECT = {"pyproject.toml": '[project]\nname = "pkg"\n'}
+
+# The tracking library, imported by a module the string checks do not need.
+TRACKED = {"src/pkg/track.py": "import mlflow\n"}
+
+# case -> (files, check ID, expected status)
+CASES = {
+    "env-var-glued-from-two-literals": (
+        {**TRACKED, "src/pkg/settings.py": 'URI = os.environ["MLFLOW_" "TRACKING_URI"]\n'},
+        "MC214",
+        "pass",
+    ),
+    "env-var-glued-across-lines": (
+        {
+            **TRACKED,
+            "src/pkg/settings.py": 'URI = (\n    "MLFLOW_TRA"  # why\n    f"CKING_URI"\n)\n',
+        },
+        "MC214",
+        "pass",
+    ),
+    "env-var-with-an-escape": (
+        {**TRACKED, "src/pkg/settings.py": 'URI = "MLFLOW\\x5fTRACKING_URI"\n'},
+        "MC214",
+        "pass",
+    ),
+    "env-var-absent": (
+        {**TRACKED, "src/pkg/settings.py": 'URI = "MLFLOW_TRACKING"\nX = "_URI"\n'},
+        "MC214",
+        "fail",
+    ),
+    "import-after-a-comma": ({"src/pkg/schema.py": "import os, pandera\n"}, "DC121", "pass"),
+    "import-across-a-line-continuation": (
+        {"src/pkg/schema.py": "from \\\n    pandera import DataFrameSchema\n"},
+        "DC121",
+        "pass",
+    ),
+    "import-after-a-comma-and-a-line-continuation": (
+        {"src/pkg/schema.py": "import os, \\\n    json as j, pandera.typing\n"},
+        "DC121",
+        "pass",
+    ),
+    "import-spelled-with-unicode": (
+        {"src/pkg/schema.py": "import \uff50andera\n"},
+        "DC121",
+        "pass",
+    ),
+    "library-named-only-in-a-docstring": (
+        {"src/pkg/schema.py": '"""Written without pandera."""\nimport os\n'},
+        "DC121",
+        "fail",
+    ),
+    "schema-used-through-a-relative-import": (
+        {
+            "src/pkg/schema.py": "import pandera\n",
+            "src/pkg/validate.py": "from . import schema\n",
+            "tests/test_schema.py": "from pkg.schema import x\n",
+        },
+        "DC122",
+        "pass",
+    ),
+    "schema-imported-only-by-another-schema": (
+        {
+            "src/pkg/schema.py": "import pandera\n",
+            "src/pkg/rules.py": "import pydantic\nfrom pkg import schema\n",
+            "src/pkg/train.py": "import pkg\nfrom pkg import rules_not_schema\n",
+        },
+        "DC122",
+        "fail",
+    ),
+    "schema-tested-through-a-package-import": (
+        {
+            "src/pkg/data/schema.py": "import pandera\n",
+            "src/pkg/data/validate.py": "from .schema import x\n",
+            "tests/test_data.py": "import pkg.data.schema.extra\n",
+        },
+        "DC123",
+        "pass",
+    ),
+    "schema-untested": (
+        {
+            "src/pkg/data/schema.py": "import pandera\n",
+            "src/pkg/data/validate.py": "from .schema import x\n",
+            "tests/test_data.py": "import pkg.data\n",
+        },
+        "DC123",
+        "fail",
+    ),
+    "dotted-library-imported-by-parts": (
+        {"src/pkg/app.py": "from ray import serve\n"},
+        "PC311",
+        "pass",
+    ),
+    "dotted-library-only-inside-words": (
+        {"src/pkg/app.py": "import numpy\narray = numpy.array\nserving = 1\n"},
+        "PC311",
+        "fail",
+    ),
+    "tested-model-module-that-does-not-parse": (
+        {
+            "src/pkg/models.py": "def (:\n",
+            "tests/test_models.py": "from pkg import models\n",
+        },
+        "MC241",
+        "fail",
+    ),
+    "tested-model-module": (
+        {
+            "src/pkg/models.py": "X = 1\n",
+            "tests/test_models.py": "from pkg import models\n",
+        },
+        "MC241",
+        "pass",
+    ),
+    "prediction-log-in-another-case": (
+        {"src/pkg/serve.py": "def LogPrediction(row):\n    return row\n"},
+        "PC322",
+        "pass",
+    ),
+    "registry-call": (
+        {"src/pkg/train.py": "import mlflow\nmlflow.set_registered_model_alias('m', 'a', 1)\n"},
+        "MC213",
+        "pass",
+    ),
+}
+
+
+def _report(repo: Path) -> dict[str, object]:
+    return check_repo(repo).to_dict()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_text_screens_never_change_a_verdict(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files, check_id, expected = CASES[case]
+    repo = build_file_tree(tmp_path / "repo", {**PYPROJECT, **files})
+    monkeypatch.setenv(CACHE_ENV, "")
+    screened = _report(repo)
+    for name in ("could_import", "could_name", "could_string"):
+        monkeypatch.setattr(LazyModule, name, lambda self, *args, **kwargs: True)
+    parsed = _report(repo)
+    assert screened == parsed
+    (status,) = [c["status"] for c in screened["checks"] if c["id"] == check_id]  # type: ignore[index, union-attr]
+    assert status == expected
+
+
+def test_a_file_is_parsed_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = build_file_tree(
+        tmp_path / "repo",
+        {"src/pkg/a.py": "import pandera\n", "src/pkg/b.py": "def (:\n", "src/pkg/c.py": "X = 1\n"},
+    )
+    monkeypatch.setenv(CACHE_ENV, "")
+    modules = python_modules(repo, repo_files(repo))
+    infos = modules.candidates()
+    assert set(infos) == {"src/pkg/a.py", "src/pkg/b.py", "src/pkg/c.py"}
+    assert not infos["src/pkg/c.py"].could_import(frozenset({"pandera"}))  # type: ignore[union-attr]
+    assert infos["src/pkg/a.py"].could_import(frozenset({"pandera"}))  # type: ignore[union-attr]
+    # As a mapping it is exact: the file that does not parse is not in it.
+    assert "src/pkg/b.py" not in modules
+    assert sorted(modules) == ["src/pkg/a.py", "src/pkg/c.py"]
+    assert modules["src/pkg/a.py"]["imports"] == {"pandera"}
+
+
+def test_what_a_check_parsed_is_cached_for_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = build_file_tree(
+        tmp_path / "repo",
+        {
+            **PYPROJECT,
+            "src/pkg/schema.py": "import pandera\n",
+            "src/pkg/app.py": "from fastapi import FastAPI\n\n@app.get('/health')\ndef h(): ...\n",
+        },
+    )
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    parsed: list[str] = []
+    real = fixtures._parse_tree
+
+    def counting(path: str, text: str) -> object:
+        parsed.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(fixtures, "_parse_tree", counting)
+    first = _report(repo)
+    assert sorted(set(parsed)) == ["src/pkg/app.py", "src/pkg/schema.py"]
+    parsed.clear()
+    assert _report(repo) == first
+    assert parsed == []  # imports-only and full entries alike came from the cache
