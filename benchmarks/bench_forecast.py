@@ -52,8 +52,7 @@ problem = Problem.from_declaration(
      "timestamp": "day", "series": ["series"], "frequency": "D", "horizon": horizon,
      "covariates": [], "positive_class": None, "estimator": estimator}, schema, Path.cwd())
 params = {"seed": 0, "featurize": {"fill": "interpolate"}, "forecast": {
-    "lags": [1, 7, 14], "rolling": {1: {"mean": [7, 28]}, 7: {"mean": [28], "std": [28]}},
-    "date_features": ["dayofweek", "month", "dayofyear"], "backtest_windows": windows,
+    "lags": "auto", "rolling": "auto", "date_features": "auto", "backtest_windows": windows,
     "season_length": None, "keep_last_n": None}}
 rng = np.random.default_rng(0)
 step = np.arange(days)
@@ -66,7 +65,7 @@ rows = pd.DataFrame({
     "value": values.ravel(),
 })
 spec = PanelSpec.from_problem(problem, params)
-settings = ForecastSettings.from_params(params)
+settings = ForecastSettings.from_params(params, "D")
 panel = to_panel(rows, spec)
 start = time.perf_counter()
 result = backtest(panel, regressor=make_regressor(problem, 0), frequency="D", horizon=horizon,
@@ -120,11 +119,17 @@ def main() -> int:
     args = parser.parse_args()
 
     env = bench_env()
-    python = args.python
-    if python is None:
-        with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch:
+        python = args.python
+        if python is None:  # the repo is installed editable: it must outlive the runs
             generate_and_install(Path(scratch) / "repo", "model-centric")
-        python = str(VENV / "bin" / "python")
+            python = str(VENV / "bin" / "python")
+        run_sizes(python, args, env)
+    return 0
+
+
+def run_sizes(python: str, args: argparse.Namespace, env: dict[str, str]) -> None:
+    """Print the table: one row per size, as each finishes."""
     print(
         f"{DAYS} daily steps per series, horizon {args.horizon}, {args.windows} backtest folds, "
         f"{args.estimator.rsplit('.', 1)[-1]} {args.estimator_params}"
@@ -142,7 +147,6 @@ def main() -> int:
             f"{f['seasonal_naive_mase']:>10.3f}",
             flush=True,
         )
-    return 0
 
 
 if __name__ == "__main__":
