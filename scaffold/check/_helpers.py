@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -295,14 +296,96 @@ def any_importer(modules: Mapping[str, ModuleInfo], targets: Iterable[str]) -> b
     return any(imports_any(info, targets) for _, info in cheapest_first(candidates(modules)))
 
 
-def cheapest_first(modules: Mapping[str, ModuleInfo]) -> list[tuple[str, ModuleInfo]]:
+def cost(info: ModuleInfo) -> int:
+    """What reading a module's imports costs now (0 once read; see ``LazyModule.cost``)."""
+    return info.cost if isinstance(info, LazyModule) else 0
+
+
+def names_cost(info: ModuleInfo) -> int:
+    """What reading a module's names and strings costs now (``LazyModule.names_cost``)."""
+    return info.names_cost if isinstance(info, LazyModule) else 0
+
+
+def cheapest_first(
+    modules: Mapping[str, ModuleInfo], names: bool = False
+) -> list[tuple[str, ModuleInfo]]:
     """The modules, those already read first, then the shorter files (quicker to parse).
 
-    For questions that stop at the first module that answers them.
+    For questions that stop at the first module that answers them; ``names`` for
+    questions about names or strings (a module whose imports were read still has
+    its tree to walk).
     """
-    return sorted(
-        modules.items(), key=lambda item: item[1].cost if isinstance(item[1], LazyModule) else 0
+    price = names_cost if names else cost
+    return sorted(modules.items(), key=lambda item: price(item[1]))
+
+
+def may_import(info: ModuleInfo, targets: Iterable[str]) -> bool:
+    """Whether the module's text can hold an import of a target (reads nothing).
+
+    ``False`` is a proof that ``imports_any(info, targets)`` is false.
+    """
+    if not isinstance(info, LazyModule):
+        return True
+    return info.could_import(targets if isinstance(targets, frozenset) else frozenset(targets))
+
+
+def cheapest_pairs(
+    pairs: Iterable[tuple[ModuleInfo, ModuleInfo]],
+) -> Iterator[tuple[ModuleInfo, ModuleInfo]]:
+    """Every pair once, each time the one whose two modules cost least to read now.
+
+    For questions that ask whether some pair of modules is related (a test and
+    the module it imports) and stop at the first that is: pairs whose modules
+    were read already, by this question or an earlier one, come first. The
+    order never changes an answer, only how many files are parsed to reach it.
+    """
+    todo = list(pairs)
+    heap = [(_pair_cost(a, b), index) for index, (a, b) in enumerate(todo)]
+    heapq.heapify(heap)
+    with_module: dict[int, list[int]] = {}
+    for index, pair in enumerate(todo):
+        for info in pair:
+            with_module.setdefault(id(info), []).append(index)
+    done: set[int] = set()
+    while heap:
+        _, index = heapq.heappop(heap)
+        if index in done:
+            continue
+        done.add(index)
+        pair = todo[index]
+        before = [cost(info) for info in pair]
+        yield pair
+        for info, was in zip(pair, before, strict=True):
+            if cost(info) < was:  # read for this pair: its other pairs got cheaper
+                for other in with_module[id(info)]:
+                    if other not in done:
+                        heapq.heappush(heap, (_pair_cost(*todo[other]), other))
+
+
+#: How much more reading a module costs when it is read to learn whether it
+#: imports the other, unless its text spells the other's full dotted name: most
+#: modules whose text merely allows the import do not import it.
+SPECULATION = 8
+
+
+def _pair_cost(importer: ModuleInfo, imported: ModuleInfo) -> int:
+    price = cost(importer)
+    if price and not (isinstance(importer, LazyModule) and importer.spells(imported["module"])):
+        price *= SPECULATION
+    return price + cost(imported)
+
+
+def both_import(
+    first: ModuleInfo,
+    first_targets: Iterable[str],
+    second: ModuleInfo,
+    second_targets: Iterable[str],
+) -> bool:
+    """``imports_any(first, ...) and imports_any(second, ...)``, the cheaper module read first."""
+    questions = sorted(
+        ((first, first_targets), (second, second_targets)), key=lambda item: cost(item[0])
     )
+    return all(imports_any(info, targets) for info, targets in questions)
 
 
 def by_module_name(modules: Mapping[str, ModuleInfo]) -> dict[str, list[tuple[str, ModuleInfo]]]:

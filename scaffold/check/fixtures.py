@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import inspect
 import json
 import re
 import tomllib
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIXTURES",
+    "FrozenDict",
+    "FrozenList",
     "LazyModule",
     "ModuleInfo",
     "Modules",
@@ -130,12 +133,15 @@ def _read_bytes(root: Traversable, rel: str) -> bytes | None:
 
 
 def _load_yaml(root: Traversable, rel: str) -> Any:
-    """Parsed YAML, or ``None`` when the file is missing, malformed or empty."""
+    """Parsed YAML, or ``None`` when the file is missing, malformed or empty.
+
+    Mappings and sequences come as ``FrozenDict`` and ``FrozenList``.
+    """
     text = _read_text(root, rel)
     if text is None:
         return None
     try:
-        return yaml.load(text, Loader=_YAML_LOADER)
+        return yaml.load(text, Loader=_FrozenLoader)
     except yaml.YAMLError:
         return None
     except RecursionError:
@@ -145,6 +151,133 @@ def _load_yaml(root: Traversable, rel: str) -> Any:
 def _load_yaml_mapping(root: Traversable, rel: str) -> dict[str, Any] | None:
     data = _load_yaml(root, rel)
     return data if isinstance(data, dict) else None
+
+
+# ---------------------------------------------------------------------------
+# read-only values
+# ---------------------------------------------------------------------------
+#
+# repo-review deep-copies the fixtures before the checks run and compares the
+# copy with the originals after every check (to catch a check that modifies
+# one). For values that cannot be modified, the copy is the value itself and
+# each comparison is an identity test; for parsed YAML as plain dicts and lists
+# the two cost more than most checks.
+
+
+def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(f"{type(self).__name__} is a read-only fixture value; copy it to change it")
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A ``dict`` that cannot be changed, so ``copy.deepcopy`` returns it as is.
+
+    It is a ``dict`` for everything that reads one (``isinstance``, ``json``,
+    equality with plain dicts); ``dict(value)`` gives a changeable copy. Its values
+    are read-only too (``freeze``), so the whole value is immutable.
+    """
+
+    __slots__ = ("_derived",)
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def derived(self, key: str, make: Callable[[FrozenDict], Any]) -> Any:
+        """``make(self)``, computed once: the value cannot change, so neither can this."""
+        try:
+            memo = self._derived
+        except AttributeError:
+            memo = self._derived = {}
+        if key not in memo:
+            memo[key] = make(self)
+        return memo[key]
+
+
+class FrozenList(list):  # type: ignore[type-arg]
+    """A ``list`` that cannot be changed, so ``copy.deepcopy`` returns it as is."""
+
+    __slots__ = ()
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = extend = insert = pop = remove = clear = sort = reverse = _read_only
+
+    def __copy__(self) -> FrozenList:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenList:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self),))
+
+
+def freeze(value: Any) -> Any:
+    """``value`` with its dicts, lists and sets made read-only (``FrozenDict``,
+    ``FrozenList``, ``frozenset``), all the way down; other values as they are."""
+    kind = type(value)
+    if kind is dict:
+        return FrozenDict({key: freeze(item) for key, item in value.items()})
+    if kind is list:
+        return FrozenList(freeze(item) for item in value)
+    if kind is tuple:
+        return tuple(freeze(item) for item in value)
+    if kind is set:
+        return frozenset(value)
+    return value
+
+
+def _construct_map(loader: Any, node: Any) -> Iterator[FrozenDict]:
+    # As SafeConstructor.construct_yaml_map: yielded first so aliases can refer to it.
+    data = FrozenDict()
+    yield data
+    dict.update(data, loader.construct_mapping(node))
+
+
+def _construct_seq(loader: Any, node: Any) -> Iterator[FrozenList]:
+    data = FrozenList()
+    yield data
+    list.extend(data, loader.construct_sequence(node))
+
+
+def _construct_set(loader: Any, node: Any) -> frozenset[Any]:
+    return frozenset(loader.construct_mapping(node))
+
+
+def _frozen_pairs(method: Callable[..., Iterator[list[Any]]]) -> Callable[..., Iterator[Any]]:
+    """``!!omap`` and ``!!pairs`` (lists of pairs) read by the safe loader, as ``FrozenList``."""
+
+    def construct(loader: Any, node: Any) -> Iterator[FrozenList]:
+        data = FrozenList()
+        yield data
+        steps = method(loader, node)
+        pairs = next(steps)
+        for _ in steps:
+            pass
+        list.extend(data, pairs)
+
+    return construct
+
+
+class _FrozenLoader(_YAML_LOADER):  # type: ignore[valid-type, misc]
+    """The safe loader, building ``FrozenDict`` and ``FrozenList`` (and frozensets)."""
+
+
+_FrozenLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_FrozenLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_FrozenLoader.add_constructor("tag:yaml.org,2002:set", _construct_set)
+for _tag, _method in (
+    ("omap", yaml.constructor.SafeConstructor.construct_yaml_omap),
+    ("pairs", yaml.constructor.SafeConstructor.construct_yaml_pairs),
+):
+    _FrozenLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _frozen_pairs(_method))
 
 
 # ---------------------------------------------------------------------------
@@ -182,7 +315,7 @@ def repo_files(root: Traversable) -> frozenset[str]:
                     found.add(rel)
             except OSError:
                 continue
-    return frozenset(found)
+    return Strings(found)
 
 
 def _walked(directory: Traversable, rel: str, in_data: bool) -> bool:
@@ -220,11 +353,11 @@ def pyproject(root: Traversable) -> dict[str, Any]:
     """
     text = _read_text(root, "pyproject.toml")
     if text is None:
-        return {}
+        return FrozenDict()
     try:
-        return tomllib.loads(text)
+        return freeze(tomllib.loads(text))  # type: ignore[no-any-return]
     except (tomllib.TOMLDecodeError, RecursionError):
-        return {}
+        return FrozenDict()
 
 
 def copier_answers(root: Traversable) -> dict[str, Any] | None:
@@ -262,7 +395,7 @@ def ci_configs(root: Traversable, repo_files: frozenset[str]) -> dict[str, Any]:
             and path.count("/") == 2
         )
     )
-    return {path: _load_yaml_mapping(root, path) for path in paths}
+    return FrozenDict({path: _load_yaml_mapping(root, path) for path in paths})
 
 
 def deploy_manifests(root: Traversable, repo_files: frozenset[str]) -> dict[str, list[Any]]:
@@ -275,11 +408,11 @@ def deploy_manifests(root: Traversable, repo_files: frozenset[str]) -> dict[str,
         if path.startswith(("deploy/", "k8s/")) and path.endswith((".yml", ".yaml")):
             text = _read_text(root, path)
             try:
-                documents = list(yaml.load_all(text or "", Loader=_YAML_LOADER))
+                documents = list(yaml.load_all(text or "", Loader=_FrozenLoader))
             except yaml.YAMLError:
                 documents = []
-            manifests[path] = [doc for doc in documents if isinstance(doc, Mapping)]
-    return manifests
+            manifests[path] = FrozenList(doc for doc in documents if isinstance(doc, Mapping))
+    return FrozenDict(manifests)
 
 
 def dvc_config(root: Traversable) -> dict[str, dict[str, str]] | None:
@@ -293,9 +426,12 @@ def dvc_config(root: Traversable) -> dict[str, dict[str, str]] | None:
     except configparser.Error:
         return None
     # DVC writes quoted section names: ['remote "local"'].
-    return {
-        section.strip("'").strip(): dict(parser.items(section)) for section in parser.sections()
-    }
+    return FrozenDict(
+        {
+            section.strip("'").strip(): FrozenDict(parser.items(section))
+            for section in parser.sections()
+        }
+    )
 
 
 def gitignore(root: Traversable, repo_files: frozenset[str]) -> tuple[str, ...]:
@@ -357,7 +493,7 @@ def requirements(root: Traversable, repo_files: frozenset[str]) -> dict[str, tup
             text = _read_text(root, path) or ""
             lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
             found[path] = tuple(line for line in lines if line and not line.startswith("-"))
-    return found
+    return FrozenDict(found)
 
 
 def notebooks(root: Traversable, repo_files: frozenset[str]) -> dict[str, int | None]:
@@ -368,7 +504,7 @@ def notebooks(root: Traversable, repo_files: frozenset[str]) -> dict[str, int | 
     found: dict[str, int | None] = {}
     for path in sorted(p for p in repo_files if p.endswith(".ipynb")):
         found[path] = _dirty_cells(root, path)
-    return found
+    return FrozenDict(found)
 
 
 def _dirty_cells(root: Traversable, rel: str) -> int | None:
@@ -497,7 +633,6 @@ class LazyModule(Mapping[str, Any]):
         "_package_parts",
         "_text",
         "_tree",
-        "_word_set",
         "module",
         "path",
     )
@@ -521,13 +656,24 @@ class LazyModule(Mapping[str, Any]):
         self._imports = None if imports is None else Strings(imports)
         self._tree: ast.Module | None = None
         self._package_parts = frozenset(self.module.split("."))
-        self._word_set: frozenset[str] | None = None
         self._heads: frozenset[str] | None = None
 
     @property
     def cost(self) -> int:
-        """How much reading its imports costs: 0 once read, else the text's length."""
-        return 0 if self._info is not None or self._imports is not None else len(self._text)
+        """How much reading its imports (or whether it parses) costs: 0 once parsed,
+        else the text's length."""
+        if self._info is not None or self._imports is not None or self._tree is not None:
+            return 0
+        return len(self._text)
+
+    @property
+    def names_cost(self) -> int:
+        """How much reading its names and strings costs: 0 once read; walking a parsed
+        tree costs about half as much as parsing it."""
+        if self._info is not None:
+            return 0
+        walk = len(self._text) // 2
+        return walk if self._tree is not None else len(self._text) + walk
 
     @property
     def ok(self) -> bool:
@@ -598,46 +744,35 @@ class LazyModule(Mapping[str, Any]):
         """Whether the file may import a target or something inside one.
 
         An imported name starts with a package part (a relative import) or with
-        the word after ``import``, ``from`` or a comma; each further part is an
-        identifier of the text. Identifiers are compared as written only when the
-        file is ASCII (the parser normalises others).
+        the word after ``import``, ``from`` or a comma; each further part is in
+        the text. Identifiers are compared as written only when the file is ASCII
+        (the parser normalises others).
         """
         if self._info is not None or self._imports is not None or not self._ascii:
             return True
-        text = self._text
-        if "import" not in text:
+        heads = self._heads
+        if heads is None:
+            heads = self._heads = _import_heads(self._text)
+        if heads is _NO_IMPORT:
             return False
         package = self._package_parts
+        text = self._text
         for target in targets:
             first, _, rest = target.partition(".")
-            if first not in package and not self._import_head(first):
+            if first not in heads and first not in package:
                 continue
-            if not rest or all(
-                part in package or part in self._words() for part in rest.split(".")
+            if not rest:
+                return True
+            *middle, last = rest.split(".")
+            if all(part in package or part in text for part in middle) and (
+                last in package or _may_be_imported(text, last)
             ):
                 return True
         return False
 
-    def _import_head(self, word: str) -> bool:
-        """Whether ``word`` may start an absolute import here: it follows ``import``
-        or ``from``, or a comma on an ``import`` line (``import a, b``)."""
-        if word not in self._text:
-            return False
-        if self._heads is None:
-            text = self._text
-            heads = set(_AFTER_IMPORT.findall(text))
-            heads.update(_AFTER_FROM.findall(text))
-            for rest in _IMPORT_LINE.findall(text):
-                if "," in rest:
-                    heads.update(_AFTER_COMMA.findall(rest))
-            self._heads = frozenset(heads)
-        return word in self._heads
-
-    def _words(self) -> frozenset[str]:
-        """The identifiers (and other words) of the text, read once."""
-        if self._word_set is None:
-            self._word_set = frozenset(_WORD.findall(self._text))
-        return self._word_set
+    def spells(self, name: str) -> bool:
+        """Whether the text holds ``name`` as written (a hint, not a proof, of an import)."""
+        return name in self._text
 
     def could_name(self, literals: Iterable[str], ignore_case: bool = False) -> bool:
         """Whether an identifier of the file may contain one of ``literals``."""
@@ -682,7 +817,61 @@ _IMPORT_LINE = re.compile(r"import([^\n\\]*(?:\\[\s\S][^\n\\]*)*)")
 _AFTER_COMMA = re.compile(r",[\s\\]*(\w+)")
 
 
-_WORD = re.compile(r"\w+")
+#: The heads of a file without the word ``import``: it imports nothing.
+_NO_IMPORT: frozenset[str] = frozenset({"import"})
+
+
+_SPACE = frozenset(" \t\f\r\n\\")
+_AFTER_NAME = frozenset(".,(")
+
+
+def _may_be_imported(text: str, word: str) -> bool:
+    """Whether ``word`` may be the last part of a dotted name an import brings in.
+
+    There it is a whole word right after a dot (``pkg.data.schema``, ``from
+    .schema``) or in the names of a ``from`` import: after ``import``, a comma or
+    an opening parenthesis, with spaces, line continuations and (inside
+    parentheses) comment lines in between. An occurrence after a line with a
+    comment counts as possible.
+    """
+    size = len(word)
+    start = text.find(word)
+    while start != -1:
+        end = start + size
+        if (start == 0 or not _is_word_char(text[start - 1])) and (
+            end == len(text) or not _is_word_char(text[end])
+        ):
+            before = start - 1
+            crossed = False
+            while before >= 0 and text[before] in _SPACE:
+                crossed = crossed or text[before] == "\n"
+                before -= 1
+            if before >= 0 and (
+                text[before] in _AFTER_NAME
+                or text.endswith("import", 0, before + 1)
+                or (crossed and "#" in text[text.rfind("\n", 0, before) + 1 : before + 1])
+            ):
+                return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _import_heads(text: str) -> frozenset[str]:
+    """Every word that may start an absolute import in ``text``: after ``import`` or
+    ``from``, or after a comma on an ``import`` line (``import a, b``). Read once per
+    file: three scans of the text, then each question is a set lookup."""
+    if "import" not in text:
+        return _NO_IMPORT
+    heads = set(_AFTER_IMPORT.findall(text))
+    heads.update(_AFTER_FROM.findall(text))
+    for rest in _IMPORT_LINE.findall(text):
+        if "," in rest:
+            heads.update(_AFTER_COMMA.findall(rest))
+    return frozenset(heads)
 
 
 def _parse_tree(path: str, text: str) -> ast.Module | None:
@@ -887,3 +1076,13 @@ def config_errors(
 FIXTURES: dict[str, Callable[..., Any]] = {
     name: globals()[name] for name in __all__ if name[0].islower()
 }
+
+
+def keep_signature(func: Callable[..., Any]) -> None:
+    """Store ``func``'s signature on it: repo-review asks ``inspect.signature`` for every
+    fixture and check on every run, and a stored one is returned as is."""
+    func.__signature__ = inspect.signature(func)  # type: ignore[attr-defined]
+
+
+for _fixture in FIXTURES.values():
+    keep_signature(_fixture)

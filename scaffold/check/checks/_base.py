@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from scaffold.check.fixtures import keep_signature
 from scaffold.stages import BY_NAME, StageFacts
 
 #: The check list in the README, generated from the code by ``scripts/check_list.py``.
@@ -34,6 +35,8 @@ class StageCheck:
         super().__init_subclass__(**kwargs)
         if "facts" in cls.__dict__:
             cls.family, cls.stage = cls.facts.family, cls.facts.name
+        if "check" in cls.__dict__:
+            keep_signature(cls.check)
 
 
 class DataCentric(StageCheck):

@@ -18,14 +18,15 @@ from scaffold.check._helpers import (
     SCHEMA_LIBS,
     VALIDATE,
     any_importer,
-    by_module_name,
-    cheapest_first,
+    both_import,
+    cheapest_pairs,
     ci_text,
+    cost,
     dvc_stages,
-    imported_modules,
     imports_any,
     keys_in,
     listing,
+    may_import,
     missing_ignores,
     pinned,
     source_modules,
@@ -311,15 +312,19 @@ class DC122(DataCentric):
         the schema's own (e.g. `validate.py`) must import it.
         """
         source = source_modules(python_modules)
-        by_name = by_module_name(source)
-        # Searched from the importing side: only the modules on the way are parsed.
-        for path, info in cheapest_first(source):
-            if imports_any(info, SCHEMA_LIBS):
-                continue  # a schema's own module
-            if any(
-                other != path and imports_any(schema, SCHEMA_LIBS)
-                for other, schema in imported_modules(info, by_name)
-            ):
+        # Pairs (user, schema) whose texts allow it, the cheapest to confirm first:
+        # only the modules on the way are parsed.
+        schemas = [(path, info) for path, info in source.items() if may_import(info, SCHEMA_LIBS)]
+        pairs = [
+            (info, schema)
+            for path, info in source.items()
+            if cost(info) or not imports_any(info, SCHEMA_LIBS)  # not a schema's own module
+            for other, schema in schemas
+            if other != path and may_import(info, (schema["module"],))
+        ]
+        for info, schema in cheapest_pairs(pairs):
+            used = both_import(info, (schema["module"],), schema, SCHEMA_LIBS)
+            if used and not imports_any(info, SCHEMA_LIBS):
                 return True
         return False
 
@@ -333,11 +338,20 @@ class DC123(DataCentric):
     @staticmethod
     def check(python_modules: Mapping[str, ModuleInfo]) -> bool:
         """Test the data contract: a test module must import the schema module."""
-        by_name = by_module_name(source_modules(python_modules))
+        schemas = [
+            info
+            for info in source_modules(python_modules).values()
+            if may_import(info, SCHEMA_LIBS)
+        ]
+        pairs = [
+            (test, schema)
+            for test in test_modules(python_modules).values()
+            for schema in schemas
+            if may_import(test, (schema["module"],))
+        ]
         return any(
-            imports_any(schema, SCHEMA_LIBS)
-            for _, test in cheapest_first(test_modules(python_modules))
-            for _, schema in imported_modules(test, by_name)
+            both_import(test, (schema["module"],), schema, SCHEMA_LIBS)
+            for test, schema in cheapest_pairs(pairs)
         )
 
 

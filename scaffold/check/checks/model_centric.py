@@ -19,7 +19,10 @@ from scaffold.check._helpers import (
     VALIDATE,
     any_importer,
     candidates,
+    cheapest_first,
+    cheapest_pairs,
     ci_text,
+    cost,
     dvc_stages,
     files_named,
     has_dir_named,
@@ -27,6 +30,7 @@ from scaffold.check._helpers import (
     is_test,
     keys_in,
     listing,
+    may_import,
     missing_ignores,
     names_any,
     names_match,
@@ -157,7 +161,8 @@ class MC213(ModelCentric):
         or `registered_model_name=`), so every model has a version.
         """
         return any(
-            names_any(info, REGISTRY_NAMES) for info in source_modules(python_modules).values()
+            names_any(info, REGISTRY_NAMES)
+            for _, info in cheapest_first(source_modules(python_modules), names=True)
         )
 
 
@@ -179,7 +184,7 @@ class MC214(ModelCentric):
             return True
         return any(
             strings_match(info, needle, variables) or names_match(info, needle, variables)
-            for info in candidates(python_modules).values()
+            for _, info in cheapest_first(candidates(python_modules), names=True)
         )
 
 
@@ -336,18 +341,27 @@ class MC241(ModelCentric):
         Test the model code (determinism, a metric floor, the input signature): a
         test module must import the training or model modules.
         """
-        model_modules: dict[str, list[ModuleInfo]] = {}
-        for info in source_modules(python_modules).values():
-            if re.search(r"(^|\.)(models?|train\w*)(\.|$)", info["module"]):
-                model_modules.setdefault(info["module"], []).append(info)
-        # A test counts if a module it imports parses: only those are parsed.
-        return any(
-            any(parses(info) for info in infos)
+        models = [
+            info
+            for info in source_modules(python_modules).values()
+            if re.search(r"(^|\.)(models?|train\w*)(\.|$)", info["module"])
+        ]
+        # A test counts if a module it imports parses: only the pairs whose texts
+        # allow it are confirmed, the cheapest first.
+        pairs = [
+            (test, model)
             for test in test_modules(python_modules).values()
-            if imports_any(test, model_modules)
-            for name, infos in model_modules.items()
-            if imports_any(test, (name,))
-        )
+            for model in models
+            if may_import(test, (model["module"],))
+        ]
+        for test, model in cheapest_pairs(pairs):
+            name = (model["module"],)
+            if cost(model) <= cost(test):
+                if parses(model) and imports_any(test, name):
+                    return True
+            elif imports_any(test, name) and parses(model):
+                return True
+        return False
 
 
 class MC242(ModelCentric):

@@ -18,6 +18,7 @@ from scaffold.check._helpers import (
     SERVING_LIBS,
     any_importer,
     basenames,
+    cheapest_first,
     ci_text,
     dvc_stages,
     files_named,
@@ -208,7 +209,7 @@ class PC321(PipelineCentric):
         pattern = re.compile(r"batch_(predict|infer|score)")
         return any(
             names_match(info, pattern, ("batch_",))
-            for info in source_modules(python_modules).values()
+            for _, info in cheapest_first(source_modules(python_modules), names=True)
         )
 
 
@@ -228,7 +229,7 @@ class PC322(PipelineCentric):
             return True
         return any(
             names_match(info, pattern, ("prediction",), ignore_case=True)
-            for info in source_modules(python_modules).values()
+            for _, info in cheapest_first(source_modules(python_modules), names=True)
         )
 
 
@@ -246,10 +247,12 @@ class PC331(PipelineCentric):
         Monitor drift against the training reference: a `monitoring/` package, a
         `drift` module, or a drift library such as `evidently`.
         """
-        source = source_modules(python_modules)
-        if any_importer(source, DRIFT_LIBS) or files_named(repo_files, r"drift"):
+        # The file names first: they answer without parsing.
+        if files_named(repo_files, r"drift"):
             return True
-        return has_dir_named({p for p in repo_files if p.endswith(".py")}, "monitoring")
+        if has_dir_named({p for p in repo_files if p.endswith(".py")}, "monitoring"):
+            return True
+        return any_importer(source_modules(python_modules), DRIFT_LIBS)
 
 
 class PC332(PipelineCentric):
