@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import build_file_tree
 
-from scaffold.check import check_repo
+from scaffold.check import check_repo, fixtures
 from scaffold.check._cache import CACHE_ENV
 from scaffold.check.fixtures import python_modules
 
@@ -49,6 +49,11 @@ def _modules(repo: Path) -> dict[str, object]:
     return python_modules(repo, files)
 
 
+def _read_all(modules: object) -> dict[str, dict[str, object]]:
+    """What every module declares, read in full (so kept when the mapping is dropped)."""
+    return {path: dict(info) for path, info in modules.items()}  # type: ignore[attr-defined]
+
+
 def test_cold_warm_and_off_give_the_same_report(
     repo: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -72,7 +77,7 @@ def test_a_changed_file_is_read_again(repo: Path, cache: Path) -> None:
 
 
 def test_a_corrupt_cache_is_ignored_and_rewritten(repo: Path, cache: Path) -> None:
-    expected = _modules(repo)
+    expected = _read_all(_modules(repo))
     (entry,) = cache.glob("*.marshal")
     entry.write_bytes(b"not a cache")
     assert _modules(repo) == expected
@@ -91,14 +96,47 @@ def test_an_empty_setting_turns_it_off(
 def test_entries_of_repos_unused_for_a_month_are_pruned(
     repo: Path, tmp_path: Path, cache: Path
 ) -> None:
-    _modules(repo)
+    _read_all(_modules(repo))  # every file read (a repo with nothing read keeps no entry)
     (kept,) = cache.glob("*.marshal")
     month_ago = time.time() - 31 * 24 * 3600
     stale = cache / "0123.marshal"
     stale.write_bytes(b"")
     for path in (kept, stale):
         os.utime(path, (month_ago, month_ago))
-    _modules(repo)  # unchanged repo: its entry is marked as used
+    _read_all(_modules(repo))  # unchanged repo: its entry is marked as used
     assert kept.stat().st_mtime > month_ago + 60
-    _modules(build_file_tree(tmp_path / "other", {"a.py": "import os\n"}))  # a new repo
+    _read_all(_modules(build_file_tree(tmp_path / "other", {"a.py": "import os\n"})))  # a new repo
     assert kept.exists() and not stale.exists()
+
+
+def test_with_the_cache_off_no_file_is_digested(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CACHE_ENV, "")
+    expected = check_repo(repo).to_dict()
+
+    def refuse(data: bytes) -> bytes:
+        raise AssertionError("digested with the cache off")
+
+    monkeypatch.setattr(fixtures, "cache_digest", refuse)
+    assert check_repo(repo).to_dict() == expected
+
+
+def test_a_cold_run_digests_only_what_it_keeps(
+    repo: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digested: list[bytes] = []
+    real = fixtures.cache_digest
+
+    def counting(data: bytes) -> bytes:
+        digested.append(data)
+        return real(data)
+
+    monkeypatch.setattr(fixtures, "cache_digest", counting)
+    cold = check_repo(repo).to_dict()
+    sources = {(repo / path).read_bytes() for path in FILES if path.endswith(".py")}
+    kept = set(digested)
+    assert kept and kept < sources  # not every file: only those parsed
+    digested.clear()
+    assert check_repo(repo).to_dict() == cold
+    assert set(digested) == kept  # compared with their entries; nothing parsed again

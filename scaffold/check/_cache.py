@@ -80,6 +80,15 @@ class ModuleCache:
             return {}
         return entries if stamp == _stamp() and isinstance(entries, dict) else {}
 
+    @property
+    def enabled(self) -> bool:
+        """Whether entries are kept (caching on, a local tree)."""
+        return self.path is not None
+
+    def knows(self, rel: str) -> bool:
+        """Whether an earlier run left an entry for ``rel`` (to compare digests with)."""
+        return rel in self.entries
+
     def get(self, rel: str, file_digest: bytes) -> tuple[bool, Any]:
         """``(True, value)`` when ``rel`` was read from these very bytes before."""
         entry = self.entries.get(rel)
@@ -96,8 +105,8 @@ class ModuleCache:
 
         Called again after more files were read, it writes again only if they add entries.
         """
-        if self.path is None:
-            return
+        if self.path is None or not (self.used or self.entries):
+            return  # nothing to keep, nothing to drop
         if self.used == self.entries and self.path.exists():
             with contextlib.suppress(OSError):
                 os.utime(self.path)  # still in use: not pruned

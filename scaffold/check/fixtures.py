@@ -15,10 +15,13 @@ import ast
 import configparser
 import inspect
 import json
+import os
 import re
+import stat
 import tomllib
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import yaml
@@ -113,16 +116,31 @@ def _file(root: Traversable, rel: str) -> Traversable:
 
 
 def _read_text(root: Traversable, rel: str) -> str | None:
-    try:
-        node = _file(root, rel)
-        if not node.is_file():
-            return None
-        return node.read_bytes().decode("utf-8", errors="replace")
-    except (OSError, ValueError):
-        return None
+    data = _read_bytes(root, rel)
+    return None if data is None else data.decode("utf-8", errors="replace")
+
+
+# Opening never waits (a FIFO named like a config file), and the descriptor tells
+# whether it is a regular file: one system call less than asking first.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 def _read_bytes(root: Traversable, rel: str) -> bytes | None:
+    """The bytes of the regular file ``rel`` (symlinks followed), or ``None``."""
+    if isinstance(root, Path):  # a local tree: without pathlib's per-part objects
+        try:
+            fd = os.open(os.path.join(root, rel), _OPEN_FLAGS)
+        except (OSError, ValueError):
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            with open(fd, "rb", closefd=False) as handle:
+                return handle.read()
+        except (OSError, ValueError):
+            return None
+        finally:
+            os.close(fd)
     try:
         node = _file(root, rel)
         if not node.is_file():
@@ -295,6 +313,8 @@ def repo_files(root: Traversable) -> frozenset[str]:
     followed (they may loop). There is no cap: a verdict is never drawn from part
     of the tree.
     """
+    if isinstance(root, Path):
+        return Strings(_local_files(root))
     found: set[str] = set()
     todo: list[tuple[Traversable, str]] = [(root, "")]
     while todo:
@@ -316,6 +336,51 @@ def repo_files(root: Traversable) -> frozenset[str]:
             except OSError:
                 continue
     return Strings(found)
+
+
+def _local_files(root: Path) -> set[str]:
+    """``repo_files`` of a local tree, by the same rules, with ``os.scandir``: one
+    listing per directory, file types from it, no object per path."""
+    found: set[str] = set()
+    todo: list[tuple[str, str, bool]] = [(os.fspath(root), "", False)]
+    while todo:
+        path, prefix, below_root = todo.pop()
+        in_data = prefix.startswith(_DATA_DIR)
+        try:
+            with os.scandir(path) as listing:
+                entries = list(listing)
+        except (OSError, ValueError):
+            continue
+        if below_root and _holds_environment(entries):
+            continue
+        for entry in entries:
+            name = entry.name
+            rel = f"{prefix}{name}"
+            try:
+                if entry.is_dir():
+                    if name in _PRUNED_DIRS or rel in _PRUNED_PATHS or entry.is_symlink():
+                        continue
+                    if in_data and rel.count("/") >= _DATA_DEPTH:
+                        continue  # as in ``_walked``
+                    todo.append((entry.path, rel + "/", True))
+                elif entry.is_file() and (not in_data or _describes_data(name)):
+                    found.add(rel)
+            except OSError:
+                continue
+    return found
+
+
+def _holds_environment(entries: list[os.DirEntry[str]]) -> bool:
+    """Whether a directory with these entries is a virtual or conda environment."""
+    for entry in entries:
+        try:
+            if entry.name in _ENV_MARKERS and entry.is_file():
+                return True
+            if entry.name == "conda-meta" and entry.is_dir():
+                return True
+        except OSError:
+            return True  # as ``_walked``: a directory that cannot be told is not entered
+    return False
 
 
 def _walked(directory: Traversable, rel: str, in_data: bool) -> bool:
@@ -546,18 +611,20 @@ def python_modules(root: Traversable, repo_files: frozenset[str]) -> Modules:
         data = _read_bytes(root, path)
         if data is None:
             continue
-        key = cache_digest(data)
-        hit, value = cached.get(path, key)
+        # A digest only to compare with an entry; else when (if) what it declares is kept.
+        key = cache_digest(data) if cached.knows(path) else None
+        hit, value = cached.get(path, key) if key is not None else (False, None)
         if hit and (value is None or value[2] is not None):
             if value is not None:
                 known[path] = _from_entry(value)
             continue
         text = data.decode("utf-8", errors="replace")
         if len(text) > _MAX_PY_BYTES:
-            cached.put(path, key, None)
+            if cached.enabled:
+                cached.put(path, key or cache_digest(data), None)
             continue
         imports = value[1] if hit else None  # only its imports were read last time
-        known[path] = LazyModule(path, text, data.isascii(), key, cached, imports)
+        known[path] = LazyModule(path, text, data, key, cached, imports)
     cached.save()  # the hits: a repo checked again keeps its entries
     return Modules(known, cached)
 
@@ -626,6 +693,7 @@ class LazyModule(Mapping[str, Any]):
     __slots__ = (
         "_ascii",
         "_cache",
+        "_data",
         "_digest",
         "_heads",
         "_imports",
@@ -641,15 +709,17 @@ class LazyModule(Mapping[str, Any]):
         self,
         path: str,
         text: str,
-        ascii: bool,
-        file_digest: bytes,
+        data: bytes,
+        file_digest: bytes | None,
         cached: ModuleCache,
         imports: frozenset[str] | None = None,
     ) -> None:
         self.path = path
         self.module = module_name(path)
         self._text = text
-        self._ascii = ascii
+        self._ascii = data.isascii()
+        # The bytes, until their digest is needed to keep what the file declares.
+        self._data = data if file_digest is None and cached.enabled else None
         self._digest = file_digest
         self._cache = cached
         self._info: ModuleInfo | None = None
@@ -686,10 +756,19 @@ class LazyModule(Mapping[str, Any]):
         if self._tree is None and self._info is None:
             tree = _parse_tree(self.path, self._text)
             if tree is None:
-                self._cache.put(self.path, self._digest, None)
+                self._remember(None)
                 self._info = _NOTHING
             self._tree = tree
         return self._tree
+
+    def _remember(self, value: Any) -> None:
+        """Keep what was read for the next run (when the cache is on)."""
+        if not self._cache.enabled:
+            return
+        if self._digest is None:
+            self._digest = cache_digest(self._data or b"")
+            self._data = None
+        self._cache.put(self.path, self._digest, value)
 
     def _read_imports(self) -> frozenset[str]:
         if self._info is not None:
@@ -701,7 +780,7 @@ class LazyModule(Mapping[str, Any]):
             imports = frozenset(_statement_imports(self.path, tree))
             self._imports = Strings(imports)
             # marshal (the cache's format) writes plain frozensets only
-            self._cache.put(self.path, self._digest, (self.module, imports, None, None))
+            self._remember((self.module, imports, None, None))
         return self._imports
 
     def _read(self) -> ModuleInfo:
@@ -710,7 +789,7 @@ class LazyModule(Mapping[str, Any]):
             if self._info is None:
                 info = _module_info(self.path, tree)  # type: ignore[arg-type]
                 entry = _to_entry(info)
-                self._cache.put(self.path, self._digest, entry)
+                self._remember(entry)
                 self._info = _from_entry(entry)
             self._tree = None
             self._text = ""  # not needed any more
@@ -769,6 +848,17 @@ class LazyModule(Mapping[str, Any]):
             ):
                 return True
         return False
+
+    def could_import_module(self, name: str) -> bool:
+        """``could_import({name})`` for one dotted name, rejecting most files at once:
+        a name not in the package must be in the text (checks ask this for every
+        pair of modules)."""
+        if self._info is not None or self._imports is not None or not self._ascii:
+            return True
+        last = name.rpartition(".")[2]
+        if last not in self._text and last not in self._package_parts:
+            return False
+        return self.could_import(frozenset((name,)))
 
     def spells(self, name: str) -> bool:
         """Whether the text holds ``name`` as written (a hint, not a proof, of an import)."""

@@ -27,6 +27,7 @@ from scaffold.check._helpers import (
     keys_in,
     listing,
     may_import,
+    may_import_module,
     missing_ignores,
     pinned,
     source_modules,
@@ -320,7 +321,7 @@ class DC122(DataCentric):
             for path, info in source.items()
             if cost(info) or not imports_any(info, SCHEMA_LIBS)  # not a schema's own module
             for other, schema in schemas
-            if other != path and may_import(info, (schema["module"],))
+            if other != path and may_import_module(info, schema["module"])
         ]
         for info, schema in cheapest_pairs(pairs):
             used = both_import(info, (schema["module"],), schema, SCHEMA_LIBS)
@@ -347,7 +348,7 @@ class DC123(DataCentric):
             (test, schema)
             for test in test_modules(python_modules).values()
             for schema in schemas
-            if may_import(test, (schema["module"],))
+            if may_import_module(test, schema["module"])
         ]
         return any(
             both_import(test, (schema["module"],), schema, SCHEMA_LIBS)

@@ -30,7 +30,7 @@ from scaffold.check._helpers import (
     is_test,
     keys_in,
     listing,
-    may_import,
+    may_import_module,
     missing_ignores,
     names_any,
     names_match,
@@ -352,7 +352,7 @@ class MC241(ModelCentric):
             (test, model)
             for test in test_modules(python_modules).values()
             for model in models
-            if may_import(test, (model["module"],))
+            if may_import_module(test, model["module"])
         ]
         for test, model in cheapest_pairs(pairs):
             name = (model["module"],)
