@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from scaffold.check.fixtures import LazyModule, ModuleInfo, Modules
+from scaffold.check.fixtures import FrozenDict, LazyModule, ModuleInfo, Modules
 
 # ---------------------------------------------------------------------------
 # gitignore
@@ -123,6 +123,12 @@ def _paths(value: Any) -> tuple[str, ...]:
 
 def dvc_stages(pipeline: Mapping[str, Any] | None) -> tuple[DvcStage, ...]:
     """The stages of a parsed ``dvc.yaml`` (``foreach``/``matrix`` bodies included)."""
+    if isinstance(pipeline, FrozenDict):  # the fixture: read once for every check
+        return pipeline.derived("dvc_stages", _dvc_stages)  # type: ignore[no-any-return]
+    return _dvc_stages(pipeline)
+
+
+def _dvc_stages(pipeline: Mapping[str, Any] | None) -> tuple[DvcStage, ...]:
     raw = pipeline.get("stages") if isinstance(pipeline, Mapping) else None
     if not isinstance(raw, Mapping):
         return ()
@@ -152,6 +158,18 @@ def _overlap(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
+@lru_cache(maxsize=256)
+def _feeding(stage: DvcStage, stages: tuple[DvcStage, ...]) -> tuple[DvcStage, ...]:
+    """The other stages whose outputs ``stage`` depends on directly (stages are values:
+    the same ones give the same answer, so several checks share it)."""
+    return tuple(
+        other
+        for other in stages
+        if other.name != stage.name
+        and any(_overlap(dep, out) for dep in stage.deps for out in other.produces)
+    )
+
+
 def upstream(stage: DvcStage, stages: Iterable[DvcStage]) -> set[str]:
     """Names of every stage whose outputs ``stage`` depends on, transitively."""
     stages = tuple(stages)
@@ -159,10 +177,8 @@ def upstream(stage: DvcStage, stages: Iterable[DvcStage]) -> set[str]:
     todo = [stage]
     while todo:
         current = todo.pop()
-        for other in stages:
-            if other.name in seen or other.name == current.name:
-                continue
-            if any(_overlap(dep, out) for dep in current.deps for out in other.produces):
+        for other in _feeding(current, stages):
+            if other.name not in seen:
                 seen.add(other.name)
                 todo.append(other)
     return seen
@@ -195,6 +211,12 @@ def strings_in(value: Any) -> Iterator[str]:
 
 def ci_text(ci_configs: Mapping[str, Any]) -> str:
     """All strings of all parsed CI files, one per line, for keyword searches."""
+    if isinstance(ci_configs, FrozenDict):  # the fixture: joined once for every check
+        return ci_configs.derived("ci_text", _ci_text)  # type: ignore[no-any-return]
+    return _ci_text(ci_configs)
+
+
+def _ci_text(ci_configs: Mapping[str, Any]) -> str:
     return "\n".join(s for config in ci_configs.values() for s in strings_in(config))
 
 
@@ -256,12 +278,22 @@ def candidates(modules: Mapping[str, ModuleInfo]) -> Mapping[str, ModuleInfo]:
     return modules.candidates() if isinstance(modules, Modules) else modules
 
 
-def source_modules(modules: Mapping[str, ModuleInfo]) -> dict[str, ModuleInfo]:
-    return {path: info for path, info in candidates(modules).items() if not is_test(path)}
+def source_modules(modules: Mapping[str, ModuleInfo]) -> Mapping[str, ModuleInfo]:
+    """The candidate modules that are not tests (read-only)."""
+    if isinstance(modules, Modules):  # the fixture: split once for every check
+        return modules.derived("source", lambda m: _tests_or_not(m.candidates(), False))  # type: ignore[no-any-return]
+    return _tests_or_not(modules, False)
 
 
-def test_modules(modules: Mapping[str, ModuleInfo]) -> dict[str, ModuleInfo]:
-    return {path: info for path, info in candidates(modules).items() if is_test(path)}
+def test_modules(modules: Mapping[str, ModuleInfo]) -> Mapping[str, ModuleInfo]:
+    """The candidate modules that are tests (read-only)."""
+    if isinstance(modules, Modules):
+        return modules.derived("tests", lambda m: _tests_or_not(m.candidates(), True))  # type: ignore[no-any-return]
+    return _tests_or_not(modules, True)
+
+
+def _tests_or_not(modules: Mapping[str, ModuleInfo], tests: bool) -> FrozenDict:
+    return FrozenDict({path: info for path, info in modules.items() if is_test(path) is tests})
 
 
 def parses(info: ModuleInfo) -> bool:

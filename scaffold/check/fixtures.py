@@ -287,6 +287,15 @@ def _frozen_pairs(method: Callable[..., Iterator[list[Any]]]) -> Callable[..., I
 class _FrozenLoader(_YAML_LOADER):  # type: ignore[valid-type, misc]
     """The safe loader, building ``FrozenDict`` and ``FrozenList`` (and frozensets)."""
 
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # Most nodes are plain strings: their value, as the safe constructor gives it.
+        if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
+            return node.value
+        return super().construct_object(node, deep)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
 
 _FrozenLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _FrozenLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
@@ -644,6 +653,14 @@ class Modules(Mapping[str, ModuleInfo]):
     def __init__(self, known: dict[str, ModuleInfo | LazyModule], cached: ModuleCache) -> None:
         self._known = known
         self._save = weakref.finalize(self, cached.save)
+        self._derived: dict[str, Any] = {}
+
+    def derived(self, key: str, make: Callable[[Modules], Any]) -> Any:
+        """``make(self)``, computed once (the set of files never changes; only what is
+        known of each grows)."""
+        if key not in self._derived:
+            self._derived[key] = make(self)
+        return self._derived[key]
 
     def candidates(self) -> Mapping[str, ModuleInfo | LazyModule]:
         return self._known
