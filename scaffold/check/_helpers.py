@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -367,36 +367,61 @@ def may_import_module(info: ModuleInfo, name: str) -> bool:
 
 
 def cheapest_pairs(
-    pairs: Iterable[tuple[ModuleInfo, ModuleInfo]],
+    importers: Iterable[ModuleInfo],
+    imported: Iterable[ModuleInfo],
+    related: Callable[[ModuleInfo, ModuleInfo], bool],
 ) -> Iterator[tuple[ModuleInfo, ModuleInfo]]:
-    """Every pair once, each time the one whose two modules cost least to read now.
+    """The pairs ``(a, b)`` of an importer and an imported module that ``related`` lets
+    through, each time the one whose two modules cost least to read now.
 
-    For questions that ask whether some pair of modules is related (a test and
-    the module it imports) and stop at the first that is: pairs whose modules
-    were read already, by this question or an earlier one, come first. The
-    order never changes an answer, only how many files are parsed to reach it.
+    For questions that ask whether some pair of modules is related (a test and a
+    module it imports) and stop at the first that is. ``related`` is a text screen
+    that parses nothing (``may_import_module``); it is asked only of the pairs
+    that come up, in order of what reading both modules would cost at least, so
+    the screens of the dearer pairs are skipped when a cheap one answers. Pairs
+    whose modules were read already, by this question or an earlier one, come
+    first. The order never changes an answer, only how much is read to reach it.
     """
-    todo = list(pairs)
-    heap = [(_pair_cost(a, b), index) for index, (a, b) in enumerate(todo)]
+    firsts, seconds = list(importers), list(imported)
+    heap = [
+        (cost_a + cost_b, i, j, False)
+        for i, cost_a in enumerate(cost(a) for a in firsts)
+        for j, cost_b in enumerate(cost(b) for b in seconds)
+    ]
     heapq.heapify(heap)
-    with_module: dict[int, list[int]] = {}
-    for index, pair in enumerate(todo):
-        for info in pair:
-            with_module.setdefault(id(info), []).append(index)
-    done: set[int] = set()
+    roles: dict[int, tuple[list[int], list[int]]] = {}
+    for i, a in enumerate(firsts):
+        roles.setdefault(id(a), ([], []))[0].append(i)
+    for j, b in enumerate(seconds):
+        roles.setdefault(id(b), ([], []))[1].append(j)
+    done: set[tuple[int, int]] = set()
     while heap:
-        _, index = heapq.heappop(heap)
-        if index in done:
+        key, i, j, screened = heapq.heappop(heap)
+        if (i, j) in done:
             continue
-        done.add(index)
-        pair = todo[index]
-        before = [cost(info) for info in pair]
-        yield pair
-        for info, was in zip(pair, before, strict=True):
+        a, b = firsts[i], seconds[j]
+        if not screened:
+            if not related(a, b):
+                done.add((i, j))
+                continue
+            price = _pair_cost(a, b)
+            if price > key:  # dearer than it looked: back in line at its price
+                heapq.heappush(heap, (price, i, j, True))
+                continue
+        done.add((i, j))
+        before = cost(a), cost(b)
+        yield a, b
+        for info, was in zip((a, b), before, strict=True):
             if cost(info) < was:  # read for this pair: its other pairs got cheaper
-                for other in with_module[id(info)]:
-                    if other not in done:
-                        heapq.heappush(heap, (_pair_cost(*todo[other]), other))
+                as_first, as_second = roles[id(info)]
+                for k in as_first:
+                    for m in range(len(seconds)):
+                        if (k, m) not in done:
+                            heapq.heappush(heap, (cost(info) + cost(seconds[m]), k, m, False))
+                for m in as_second:
+                    for k in range(len(firsts)):
+                        if (k, m) not in done:
+                            heapq.heappush(heap, (cost(firsts[k]) + cost(info), k, m, False))
 
 
 #: How much more reading a module costs when it is read to learn whether it

@@ -867,15 +867,27 @@ class LazyModule(Mapping[str, Any]):
         return False
 
     def could_import_module(self, name: str) -> bool:
-        """``could_import({name})`` for one dotted name, rejecting most files at once:
-        a name not in the package must be in the text (checks ask this for every
-        pair of modules)."""
+        """``could_import({name})`` for one dotted name, quicker: checks ask it for
+        every pair of modules, and most files are ruled out by their last part alone."""
         if self._info is not None or self._imports is not None or not self._ascii:
             return True
-        last = name.rpartition(".")[2]
-        if last not in self._text and last not in self._package_parts:
+        text = self._text
+        package = self._package_parts
+        first, _, rest = name.partition(".")
+        last = rest.rpartition(".")[2] if rest else first
+        if last not in package and last not in text:
             return False
-        return self.could_import(frozenset((name,)))
+        heads = self._heads
+        if heads is None:
+            heads = self._heads = _import_heads(text)
+        if heads is _NO_IMPORT or (first not in heads and first not in package):
+            return False
+        if not rest:
+            return True
+        for part in rest.split(".")[:-1]:
+            if part not in package and part not in text:
+                return False
+        return last in package or _may_be_imported(text, last)
 
     def spells(self, name: str) -> bool:
         """Whether the text holds ``name`` as written (a hint, not a proof, of an import)."""

@@ -313,19 +313,19 @@ class DC122(DataCentric):
         the schema's own (e.g. `validate.py`) must import it.
         """
         source = source_modules(python_modules)
-        # Pairs (user, schema) whose texts allow it, the cheapest to confirm first:
-        # only the modules on the way are parsed.
-        schemas = [(path, info) for path, info in source.items() if may_import(info, SCHEMA_LIBS)]
-        pairs = [
-            (info, schema)
-            for path, info in source.items()
-            if cost(info) or not imports_any(info, SCHEMA_LIBS)  # not a schema's own module
-            for other, schema in schemas
-            if other != path and may_import_module(info, schema["module"])
-        ]
-        for info, schema in cheapest_pairs(pairs):
+        schemas = [info for info in source.values() if may_import(info, SCHEMA_LIBS)]
+
+        def related(info: ModuleInfo, schema: ModuleInfo) -> bool:
+            return (
+                info is not schema
+                and may_import_module(info, schema["module"])
+                and (cost(info) > 0 or not imports_any(info, SCHEMA_LIBS))
+            )
+
+        # Only the modules on the way are parsed, the cheapest pairs first.
+        for info, schema in cheapest_pairs(source.values(), schemas, related):
             used = both_import(info, (schema["module"],), schema, SCHEMA_LIBS)
-            if used and not imports_any(info, SCHEMA_LIBS):
+            if used and not imports_any(info, SCHEMA_LIBS):  # not a schema's own module
                 return True
         return False
 
@@ -339,21 +339,16 @@ class DC123(DataCentric):
     @staticmethod
     def check(python_modules: Mapping[str, ModuleInfo]) -> bool:
         """Test the data contract: a test module must import the schema module."""
-        schemas = [
-            info
-            for info in source_modules(python_modules).values()
-            if may_import(info, SCHEMA_LIBS)
-        ]
-        pairs = [
-            (test, schema)
-            for test in test_modules(python_modules).values()
-            for schema in schemas
-            if may_import_module(test, schema["module"])
-        ]
+        source = source_modules(python_modules)
+        schemas = [info for info in source.values() if may_import(info, SCHEMA_LIBS)]
+        pairs = cheapest_pairs(test_modules(python_modules).values(), schemas, _may_use)
         return any(
-            both_import(test, (schema["module"],), schema, SCHEMA_LIBS)
-            for test, schema in cheapest_pairs(pairs)
+            both_import(test, (schema["module"],), schema, SCHEMA_LIBS) for test, schema in pairs
         )
+
+
+def _may_use(importer: ModuleInfo, module: ModuleInfo) -> bool:
+    return may_import_module(importer, module["module"])
 
 
 ## DC13x: Data pipeline

@@ -346,15 +346,10 @@ class MC241(ModelCentric):
             for info in source_modules(python_modules).values()
             if re.search(r"(^|\.)(models?|train\w*)(\.|$)", info["module"])
         ]
-        # A test counts if a module it imports parses: only the pairs whose texts
-        # allow it are confirmed, the cheapest first.
-        pairs = [
-            (test, model)
-            for test in test_modules(python_modules).values()
-            for model in models
-            if may_import_module(test, model["module"])
-        ]
-        for test, model in cheapest_pairs(pairs):
+        # A test counts if a module it imports parses: only the pairs on the way
+        # are confirmed, the cheapest first.
+        tests = test_modules(python_modules).values()
+        for test, model in cheapest_pairs(tests, models, _may_use):
             name = (model["module"],)
             if cost(model) <= cost(test):
                 if parses(model) and imports_any(test, name):
@@ -362,6 +357,10 @@ class MC241(ModelCentric):
             elif imports_any(test, name) and parses(model):
                 return True
         return False
+
+
+def _may_use(importer: ModuleInfo, module: ModuleInfo) -> bool:
+    return may_import_module(importer, module["module"])
 
 
 class MC242(ModelCentric):
