@@ -140,6 +140,72 @@ CASES = {
         "MC213",
         "pass",
     ),
+    # The module screen (``could_import_module``): a module's last part must follow a
+    # dot, ``import``, a comma or a parenthesis, comment lines allowed in between.
+    "schema-imported-in-parentheses-after-comments": (
+        {
+            "src/pkg/data/schema.py": "import pandera\n",
+            "src/pkg/data/validate.py": (
+                "from pkg.data import (  # the contract\n    # and no more\n    schema,\n)\n"
+            ),
+        },
+        "DC122",
+        "pass",
+    ),
+    "schema-imported-relatively-in-parentheses-only": (
+        {
+            "src/pkg/data/schema.py": "import pandera\n",
+            "src/pkg/data/validate.py": "from . import (\n    schema,\n)\n",
+        },
+        "DC122",
+        "pass",
+    ),
+    "schema-imported-with-spaces-in-its-dotted-name": (
+        {
+            "src/pkg/data/schema.py": "import pandera\n",
+            "src/pkg/data/validate.py": "import pkg . data .\\\n    schema\n",
+        },
+        "DC122",
+        "pass",
+    ),
+    "schema-named-after-a-dot-but-not-imported": (
+        {
+            "src/pkg/data/schema.py": "import pandera\n",
+            "src/pkg/data/rules.py": "X = 1\n",
+            "src/pkg/data/validate.py": "from pkg.data import rules\nCHECK = rules.schema\n",
+        },
+        "DC122",
+        "fail",
+    ),
+    "schema-tested-through-a-parenthesized-import": (
+        {
+            "src/pkg/data/schema.py": "import pandera\n",
+            "tests/test_data.py": "from pkg.data import (\n    schema as contract,\n)\n",
+        },
+        "DC123",
+        "pass",
+    ),
+    "tested-model-modules-one-of-which-parses": (
+        {
+            "src/pkg/models/a.py": "def (:\n",
+            "src/pkg/models/b.py": "X = 1\n",
+            "tests/test_a.py": "import pkg.models.a\n",
+            "tests/test_b.py": "# checks pkg.models.a too\nfrom pkg.models import (\n    b,\n)\n",
+        },
+        "MC241",
+        "pass",
+    ),
+    "tested-model-modules-none-of-which-parses": (
+        {
+            "src/pkg/models/a.py": "def (:\n",
+            "src/pkg/models/b.py": "class :\n",
+            "src/pkg/models/c.py": "X = 1\n",
+            "tests/test_a.py": "import pkg.models.a\n",
+            "tests/test_b.py": "# pkg.models.c is not tested\nfrom pkg.models import b\n",
+        },
+        "MC241",
+        "fail",
+    ),
 }
 
 
@@ -155,7 +221,7 @@ def test_text_screens_never_change_a_verdict(
     repo = build_file_tree(tmp_path / "repo", {**PYPROJECT, **files})
     monkeypatch.setenv(CACHE_ENV, "")
     screened = _report(repo)
-    for name in ("could_import", "could_name", "could_string"):
+    for name in ("could_import", "could_import_module", "could_name", "could_string"):
         monkeypatch.setattr(LazyModule, name, lambda self, *args, **kwargs: True)
     parsed = _report(repo)
     assert screened == parsed
@@ -205,3 +271,59 @@ def test_what_a_check_parsed_is_cached_for_the_next(
     parsed.clear()
     assert _report(repo) == first
     assert parsed == []  # imports-only and full entries alike came from the cache
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_one_module_screen_agrees_with_the_general_one(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files, _, _ = CASES[case]
+    repo = build_file_tree(tmp_path / "repo", {**PYPROJECT, **files})
+    monkeypatch.setenv(CACHE_ENV, "")
+    infos = python_modules(repo, repo_files(repo)).candidates()
+    names = {info["module"] for info in infos.values()} | {
+        "pandera",
+        "mlflow",
+        "ray.serve",
+        "pkg",
+        "pkg.data",
+        "pkg.models",
+        "fastapi.testclient",
+    }
+    for info in infos.values():
+        assert isinstance(info, LazyModule)
+        for name in sorted(names):
+            assert info.could_import_module(name) == info.could_import(frozenset({name})), name
+
+
+def test_the_cheapest_pairs_are_confirmed_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Several tests may import the schema module; the short one that does is parsed
+    # before the long ones, and the one whose text rules it out never is.
+    long_test = "from pkg.data.schema import x\n" + "X = 1\n" * 2000
+    repo = build_file_tree(
+        tmp_path / "repo",
+        {
+            **PYPROJECT,
+            "src/pkg/data/schema.py": "import pandera\n",
+            "tests/test_long.py": long_test,
+            "tests/test_short.py": "from pkg.data import schema\n",
+            "tests/test_other.py": "import pkg.data.rules\n",
+        },
+    )
+    monkeypatch.setenv(CACHE_ENV, "")
+    parsed: list[str] = []
+    real = fixtures._parse_tree
+
+    def counting(path: str, text: str) -> object:
+        parsed.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(fixtures, "_parse_tree", counting)
+    report = _report(repo)
+    (status,) = [c["status"] for c in report["checks"] if c["id"] == "DC123"]  # type: ignore[index, union-attr]
+    assert status == "pass"
+    assert "tests/test_short.py" in parsed
+    assert "tests/test_long.py" not in parsed
+    assert "tests/test_other.py" not in parsed
