@@ -383,10 +383,11 @@ def cheapest_pairs(
     first. The order never changes an answer, only how much is read to reach it.
     """
     firsts, seconds = list(importers), list(imported)
+    second_costs = [cost(b) for b in seconds]
     heap = [
         (cost_a + cost_b, i, j, False)
-        for i, cost_a in enumerate(cost(a) for a in firsts)
-        for j, cost_b in enumerate(cost(b) for b in seconds)
+        for i, cost_a in enumerate([cost(a) for a in firsts])
+        for j, cost_b in enumerate(second_costs)
     ]
     heapq.heapify(heap)
     roles: dict[int, tuple[list[int], list[int]]] = {}

@@ -8,6 +8,7 @@ module's ``CONCERNS``.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from scaffold.check.checks import data_centric, model_centric, pipeline_centric, services
@@ -27,7 +28,14 @@ CONCERNS: dict[str, str] = {
 
 def repo_review_checks() -> dict[str, StageCheck]:
     """Entry point ``repo_review.checks``: every check, keyed by ID."""
-    return {cls.__name__: cls() for base in FAMILY_BASES for cls in base.__subclasses__()}
+    classes = tuple(cls for base in FAMILY_BASES for cls in base.__subclasses__())
+    return dict(_instances(classes))
+
+
+@cache
+def _instances(classes: tuple[type[StageCheck], ...]) -> tuple[tuple[str, StageCheck], ...]:
+    """One instance of each check class (they hold no state), made once per set of classes."""
+    return tuple((cls.__name__, cls()) for cls in classes)
 
 
 def repo_review_families() -> dict[str, dict[str, Any]]:
