@@ -5,8 +5,9 @@ are cheap; rendering is not what is measured), then checks every copy twice and
 prints mean / median / min / max milliseconds per repo: "cold" with an empty
 parsed-module cache (a repo checked for the first time), "warm" with the cache
 the first pass left (a repo checked again, its files unchanged). The cache is a
-fresh temporary directory, never the user's. A stage whose template is not
-written yet is skipped.
+fresh temporary directory, never the user's. Each line also says how many
+Python files per repo were parsed and their size. A stage whose template is
+not written yet is skipped.
 
     python benchmarks/bench_check.py [--repos 100] [--stage data-centric ...]
 """
@@ -21,11 +22,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scaffold.check import STAGES, check_repo  # noqa: E402
+from scaffold.check import fixtures as check_fixtures  # noqa: E402
 from scaffold.check._cache import CACHE_ENV  # noqa: E402
 from scaffold.new import create_repo  # noqa: E402
 
@@ -52,6 +55,7 @@ def bench_stage(stage: str, repos: int, workdir: Path) -> list[float] | None:
     for cache in ("cold", "warm"):
         timings = []
         met = set()
+        parsed.clear()
         for copy in copies:
             start = time.perf_counter()
             report = check_repo(copy)
@@ -62,9 +66,25 @@ def bench_stage(stage: str, repos: int, workdir: Path) -> list[float] | None:
             f"mean={statistics.mean(timings) * 1000:.1f}ms "
             f"median={statistics.median(timings) * 1000:.1f}ms "
             f"min={min(timings) * 1000:.1f}ms max={max(timings) * 1000:.1f}ms "
+            f"parsed/repo={len(parsed) / repos:.1f} ({sum(parsed) / repos / 1000:.1f} kB) "
             f"met={','.join(sorted(m or 'none' for m in met))}"
         )
     return timings
+
+
+#: The size of every Python file parsed since the last ``clear()``.
+parsed: list[int] = []
+
+
+def _count_parses() -> None:
+    """Record each parse of a Python file (``parsed``), around the fixture's parser."""
+    real = check_fixtures._parse_tree
+
+    def counting(path: str, text: str) -> Any:
+        parsed.append(len(text))
+        return real(path, text)
+
+    check_fixtures._parse_tree = counting
 
 
 def main() -> int:
@@ -73,6 +93,7 @@ def main() -> int:
     parser.add_argument("--stage", action="append", choices=STAGES, help="stage(s) to render")
     args = parser.parse_args()
 
+    _count_parses()
     all_timings: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         os.environ[CACHE_ENV] = str(Path(tmp) / "cache")

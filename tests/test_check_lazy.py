@@ -327,3 +327,30 @@ def test_the_cheapest_pairs_are_confirmed_first(
     assert "tests/test_short.py" in parsed
     assert "tests/test_long.py" not in parsed
     assert "tests/test_other.py" not in parsed
+
+
+def test_a_module_only_asked_whether_it_parses_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = build_file_tree(
+        tmp_path / "repo",
+        {
+            **PYPROJECT,
+            "src/pkg/models.py": "X = 1\n",
+            "tests/test_models.py": "from pkg import models\n",
+        },
+    )
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    parsed: list[str] = []
+    real = fixtures._parse_tree
+
+    def counting(path: str, text: str) -> object:
+        parsed.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(fixtures, "_parse_tree", counting)
+    first = _report(repo)
+    assert "src/pkg/models.py" in parsed  # MC241 asks whether it parses
+    parsed.clear()
+    assert _report(repo) == first
+    assert parsed == []

@@ -764,10 +764,10 @@ class LazyModule(Mapping[str, Any]):
 
     @property
     def ok(self) -> bool:
-        """Whether the file parses (parses it)."""
-        if self._info is not None:
-            return self._info is not _NOTHING
-        return self._imports is not None or self._parse() is not None
+        """Whether the file parses (parses it, and keeps its imports for the next run)."""
+        if self._info is None and self._imports is None:
+            self._read_imports()
+        return self._info is not _NOTHING
 
     def _parse(self) -> ast.Module | None:
         if self._tree is None and self._info is None:
