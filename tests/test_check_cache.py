@@ -140,3 +140,26 @@ def test_a_cold_run_digests_only_what_it_keeps(
     digested.clear()
     assert check_repo(repo).to_dict() == cold
     assert set(digested) == kept  # compared with their entries; nothing parsed again
+
+
+def test_entries_are_keyed_by_the_files_bytes_ascii_or_not(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        "src/demo/plain.py": "import pandera\n",
+        "src/demo/accents.py": "# café\nimport pandera\nX = 'é'\n",
+    }
+    repo = build_file_tree(tmp_path / "repo", {**FILES, **files})
+    (repo / "src/demo/latin.py").write_bytes(b"# caf\xe9 (not UTF-8)\nimport pandera\n")
+    digested: list[bytes] = []
+    real = fixtures.cache_digest
+
+    def recording(data: bytes) -> bytes:
+        digested.append(data)
+        return real(data)
+
+    monkeypatch.setattr(fixtures, "cache_digest", recording)
+    cold = _read_all(_modules(repo))
+    on_disk = {(repo / path).read_bytes() for path in [*files, "src/demo/latin.py"]}
+    assert on_disk <= set(digested)  # the very bytes of each file, whatever its encoding
+    assert _read_all(_modules(repo)) == cold

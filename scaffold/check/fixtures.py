@@ -735,8 +735,10 @@ class LazyModule(Mapping[str, Any]):
         self.module = module_name(path)
         self._text = text
         self._ascii = data.isascii()
-        # The bytes, until their digest is needed to keep what the file declares.
-        self._data = data if file_digest is None and cached.enabled else None
+        # The bytes, until their digest is needed to keep what the file declares
+        # (an ASCII text encodes back to them exactly: only other files keep them).
+        keep = file_digest is None and cached.enabled and not self._ascii
+        self._data = data if keep else None
         self._digest = file_digest
         self._cache = cached
         self._info: ModuleInfo | None = None
@@ -783,7 +785,8 @@ class LazyModule(Mapping[str, Any]):
         if not self._cache.enabled:
             return
         if self._digest is None:
-            self._digest = cache_digest(self._data or b"")
+            data = self._text.encode("ascii") if self._data is None else self._data
+            self._digest = cache_digest(data)
             self._data = None
         self._cache.put(self.path, self._digest, value)
 
