@@ -135,6 +135,21 @@ CASES = {
         "PC322",
         "pass",
     ),
+    "predictions-log-in-upper-case": (
+        {"src/pkg/serve.py": "PREDICTIONS_LOG = 'x'\n"},
+        "PC322",
+        "pass",
+    ),
+    "prediction-log-glued-to-another-word": (
+        {"src/pkg/serve.py": "def write_predictionlogfile(row):\n    return row\n"},
+        "PC322",
+        "pass",
+    ),
+    "predictions-named-but-never-logged": (
+        {"src/pkg/serve.py": "def predictions(rows):\n    log = rows\n    return log\n"},
+        "PC322",
+        "fail",
+    ),
     "registry-call": (
         {"src/pkg/train.py": "import mlflow\nmlflow.set_registered_model_alias('m', 'a', 1)\n"},
         "MC213",

@@ -228,9 +228,21 @@ class PC322(PipelineCentric):
         if any(pattern.search(path) for path in files_named(repo_files, ".")):
             return True
         return any(
-            names_match(info, pattern, ("prediction",), ignore_case=True)
+            names_match(info, pattern, _PREDICTION_LOG, ignore_case=True)
             for _, info in cheapest_first(source_modules(python_modules), names=True)
         )
+
+
+# What every match of PC322's pattern contains, in lower case: a module that merely
+# speaks of predictions is not parsed for it.
+_PREDICTION_LOG = (
+    "predictionlog",
+    "prediction_log",
+    "predictionslog",
+    "predictions_log",
+    "logprediction",
+    "log_prediction",
+)
 
 
 ## PC33x: Monitoring and retraining
