@@ -8,6 +8,7 @@ screens as with every file parsed, and the named check must see the fact.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -369,3 +370,69 @@ def test_a_module_only_asked_whether_it_parses_is_not_parsed_again(
     parsed.clear()
     assert _report(repo) == first
     assert parsed == []
+
+
+# Statements random modules are made of: imports in every spelling the screens
+# must see through, the same words where they import nothing, and the names and
+# strings other checks look for.
+_STATEMENTS = (
+    "import pandera",
+    "import os, pydantic as pd",
+    "from pandera import DataFrameSchema",
+    "import mlflow",
+    "from fastapi import FastAPI",
+    "from fastapi.testclient import TestClient",
+    "from pkg.data import schema",
+    "from pkg.data import (  # the contract\n    # only\n    schema,\n)",
+    "from . import schema",
+    "from .schema import X",
+    "from . import (\n    validate,\n)",
+    "import pkg . data .\\\n    schema",
+    "from ..data import validate",
+    "from pkg.models import train",
+    "import pkg.models.train as t",
+    "from pkg.serving import app",
+    "x = 'import pandera'",
+    '"""from pkg.data import schema"""',
+    "# import mlflow",
+    "schema = check(frame, schema)",
+    "result = pkg.data.schema",
+    "def f():\n    import mlflow\n    return mlflow",
+    "mlflow.register_model('m', 'v')",
+    "URI = 'MLFLOW_TRACKING_URI'",
+    "def log_prediction(row):\n    return row",
+    "@app.get('/health')\ndef health():\n    return 1",
+    "def batch_predict(rows):\n    return rows",
+)
+_MODULES = (
+    "src/pkg/__init__.py",
+    "src/pkg/data/__init__.py",
+    "src/pkg/data/schema.py",
+    "src/pkg/data/validate.py",
+    "src/pkg/models/__init__.py",
+    "src/pkg/models/train.py",
+    "src/pkg/serving/app.py",
+    "tests/test_data.py",
+    "tests/test_models.py",
+    "tests/serving/test_app.py",
+)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_modules_get_the_report_of_parsing_everything(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    files = {**PYPROJECT}
+    for path in _MODULES:
+        if rng.random() < 0.8:
+            lines = rng.choices(_STATEMENTS, k=rng.randint(0, 5))
+            if rng.random() < 0.1:
+                lines.append("def (:")  # does not parse: declares nothing
+            files[path] = "\n".join(lines) + "\n"
+    repo = build_file_tree(tmp_path / "repo", files)
+    monkeypatch.setenv(CACHE_ENV, "")
+    screened = _report(repo)
+    for name in ("could_import", "could_import_module", "could_name", "could_string"):
+        monkeypatch.setattr(LazyModule, name, lambda self, *args, **kwargs: True)
+    assert screened == _report(repo)
