@@ -451,27 +451,6 @@ def both_import(
     return all(imports_any(info, targets) for info, targets in questions)
 
 
-def by_module_name(modules: Mapping[str, ModuleInfo]) -> dict[str, list[tuple[str, ModuleInfo]]]:
-    found: dict[str, list[tuple[str, ModuleInfo]]] = {}
-    for path, info in modules.items():
-        found.setdefault(info["module"], []).append((path, info))
-    return found
-
-
-def imported_modules(
-    info: ModuleInfo, by_name: Mapping[str, list[tuple[str, ModuleInfo]]]
-) -> Iterator[tuple[str, ModuleInfo]]:
-    """The modules of ``by_name`` that ``info`` imports (them or something inside them)."""
-    if not imports_any(info, frozenset(by_name)):
-        return
-    for imported in info["imports"]:
-        dot = imported.find(".")
-        while dot != -1:
-            yield from by_name.get(imported[:dot], ())
-            dot = imported.find(".", dot + 1)
-        yield from by_name.get(imported, ())
-
-
 def names_any(info: ModuleInfo, wanted: frozenset[str]) -> bool:
     """Whether the module uses one of the identifiers ``wanted``."""
     if isinstance(info, LazyModule) and not info.could_name(wanted):
