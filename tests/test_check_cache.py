@@ -44,6 +44,20 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.fixture
+def digested(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The bytes of every file digested from here on."""
+    seen: list[bytes] = []
+    real = fixtures.cache_digest
+
+    def counting(data: bytes) -> bytes:
+        seen.append(data)
+        return real(data)
+
+    monkeypatch.setattr(fixtures, "cache_digest", counting)
+    return seen
+
+
 def _modules(repo: Path) -> dict[str, object]:
     files = frozenset(p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file())
     return python_modules(repo, files)
@@ -123,16 +137,8 @@ def test_with_the_cache_off_no_file_is_digested(
 
 
 def test_a_cold_run_digests_only_what_it_keeps(
-    repo: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+    repo: Path, cache: Path, digested: list[bytes]
 ) -> None:
-    digested: list[bytes] = []
-    real = fixtures.cache_digest
-
-    def counting(data: bytes) -> bytes:
-        digested.append(data)
-        return real(data)
-
-    monkeypatch.setattr(fixtures, "cache_digest", counting)
     cold = check_repo(repo).to_dict()
     sources = {(repo / path).read_bytes() for path in FILES if path.endswith(".py")}
     kept = set(digested)
@@ -143,7 +149,7 @@ def test_a_cold_run_digests_only_what_it_keeps(
 
 
 def test_entries_are_keyed_by_the_files_bytes_ascii_or_not(
-    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, cache: Path, digested: list[bytes]
 ) -> None:
     files = {
         "src/demo/plain.py": "import pandera\n",
@@ -151,14 +157,6 @@ def test_entries_are_keyed_by_the_files_bytes_ascii_or_not(
     }
     repo = build_file_tree(tmp_path / "repo", {**FILES, **files})
     (repo / "src/demo/latin.py").write_bytes(b"# caf\xe9 (not UTF-8)\nimport pandera\n")
-    digested: list[bytes] = []
-    real = fixtures.cache_digest
-
-    def recording(data: bytes) -> bytes:
-        digested.append(data)
-        return real(data)
-
-    monkeypatch.setattr(fixtures, "cache_digest", recording)
     cold = _read_all(_modules(repo))
     on_disk = {(repo / path).read_bytes() for path in [*files, "src/demo/latin.py"]}
     assert on_disk <= set(digested)  # the very bytes of each file, whatever its encoding

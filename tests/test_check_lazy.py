@@ -23,6 +23,21 @@ PYPROJECT = {"pyproject.toml": '[project]\nname = "pkg"\n'}
 # The tracking library, imported by a module the string checks do not need.
 TRACKED = {"src/pkg/track.py": "import mlflow\n"}
 
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the files parsed from here on, in order."""
+    seen: list[str] = []
+    real = fixtures._parse_tree
+
+    def counting(path: str, text: str) -> object:
+        seen.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(fixtures, "_parse_tree", counting)
+    return seen
+
+
 # case -> (files, check ID, expected status)
 CASES = {
     "env-var-glued-from-two-literals": (
@@ -263,7 +278,7 @@ def test_a_file_is_parsed_only_when_asked(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_what_a_check_parsed_is_cached_for_the_next(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
 ) -> None:
     repo = build_file_tree(
         tmp_path / "repo",
@@ -274,14 +289,6 @@ def test_what_a_check_parsed_is_cached_for_the_next(
         },
     )
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    parsed: list[str] = []
-    real = fixtures._parse_tree
-
-    def counting(path: str, text: str) -> object:
-        parsed.append(path)
-        return real(path, text)
-
-    monkeypatch.setattr(fixtures, "_parse_tree", counting)
     first = _report(repo)
     assert sorted(set(parsed)) == ["src/pkg/app.py", "src/pkg/schema.py"]
     parsed.clear()
@@ -313,7 +320,7 @@ def test_the_one_module_screen_agrees_with_the_general_one(
 
 
 def test_the_cheapest_pairs_are_confirmed_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
 ) -> None:
     # Several tests may import the schema module; the short one that does is parsed
     # before the long ones, and the one whose text rules it out never is.
@@ -329,14 +336,6 @@ def test_the_cheapest_pairs_are_confirmed_first(
         },
     )
     monkeypatch.setenv(CACHE_ENV, "")
-    parsed: list[str] = []
-    real = fixtures._parse_tree
-
-    def counting(path: str, text: str) -> object:
-        parsed.append(path)
-        return real(path, text)
-
-    monkeypatch.setattr(fixtures, "_parse_tree", counting)
     report = _report(repo)
     (status,) = [c["status"] for c in report["checks"] if c["id"] == "DC123"]  # type: ignore[index, union-attr]
     assert status == "pass"
@@ -346,7 +345,7 @@ def test_the_cheapest_pairs_are_confirmed_first(
 
 
 def test_a_module_only_asked_whether_it_parses_is_not_parsed_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
 ) -> None:
     repo = build_file_tree(
         tmp_path / "repo",
@@ -357,14 +356,6 @@ def test_a_module_only_asked_whether_it_parses_is_not_parsed_again(
         },
     )
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    parsed: list[str] = []
-    real = fixtures._parse_tree
-
-    def counting(path: str, text: str) -> object:
-        parsed.append(path)
-        return real(path, text)
-
-    monkeypatch.setattr(fixtures, "_parse_tree", counting)
     first = _report(repo)
     assert "src/pkg/models.py" in parsed  # MC241 asks whether it parses
     parsed.clear()

@@ -182,11 +182,27 @@ def _load_yaml_mapping(root: Traversable, rel: str) -> dict[str, Any] | None:
 # the two cost more than most checks.
 
 
+class Shared:
+    """Copies of an object that cannot change are the object itself.
+
+    repo-review deep-copies every fixture before each check and compares it after;
+    for values that cannot change, that would be work for nothing.
+    """
+
+    __slots__ = ()
+
+    def __copy__(self) -> Any:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self
+
+
 def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:
     raise TypeError(f"{type(self).__name__} is a read-only fixture value; copy it to change it")
 
 
-class FrozenDict(dict):  # type: ignore[type-arg]
+class FrozenDict(Shared, dict):  # type: ignore[type-arg]
     """A ``dict`` that cannot be changed, so ``copy.deepcopy`` returns it as is.
 
     It is a ``dict`` for everything that reads one (``isinstance``, ``json``,
@@ -198,12 +214,6 @@ class FrozenDict(dict):  # type: ignore[type-arg]
 
     __setitem__ = __delitem__ = __ior__ = _read_only
     clear = pop = popitem = setdefault = update = _read_only
-
-    def __copy__(self) -> FrozenDict:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
-        return self
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (dict(self),))
@@ -219,19 +229,13 @@ class FrozenDict(dict):  # type: ignore[type-arg]
         return memo[key]
 
 
-class FrozenList(list):  # type: ignore[type-arg]
+class FrozenList(Shared, list):  # type: ignore[type-arg]
     """A ``list`` that cannot be changed, so ``copy.deepcopy`` returns it as is."""
 
     __slots__ = ()
 
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
     append = extend = insert = pop = remove = clear = sort = reverse = _read_only
-
-    def __copy__(self) -> FrozenList:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenList:
-        return self
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (list(self),))
@@ -1063,7 +1067,7 @@ def _from_entry(entry: tuple[str, frozenset[str], frozenset[str], frozenset[str]
     )
 
 
-class Strings(frozenset[str]):
+class Strings(Shared, frozenset[str]):
     """A frozenset of strings that ``copy.deepcopy`` returns as is (it is immutable).
 
     repo-review deep-copies all fixtures before the checks run and compares them
@@ -1071,12 +1075,6 @@ class Strings(frozenset[str]):
     """
 
     __slots__ = ()
-
-    def __copy__(self) -> Strings:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Strings:
-        return self
 
 
 #: What a file that does not parse declares (``LazyModule.ok`` is false).
