@@ -198,11 +198,31 @@ class Shared:
         return self
 
 
+class Derives:
+    """``derived(key, make)``: ``make(self)``, computed once per object.
+
+    For objects whose content cannot change (what a check asks of them can only
+    be answered one way), so several checks share one answer. A subclass with
+    ``__slots__`` lists ``_derived``.
+    """
+
+    __slots__ = ()
+
+    def derived(self, key: str, make: Callable[[Any], Any]) -> Any:
+        try:
+            memo = self._derived  # type: ignore[attr-defined]
+        except AttributeError:
+            memo = self._derived = {}  # type: ignore[attr-defined]
+        if key not in memo:
+            memo[key] = make(self)
+        return memo[key]
+
+
 def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:
     raise TypeError(f"{type(self).__name__} is a read-only fixture value; copy it to change it")
 
 
-class FrozenDict(Shared, dict):  # type: ignore[type-arg]
+class FrozenDict(Shared, Derives, dict):  # type: ignore[type-arg]
     """A ``dict`` that cannot be changed, so ``copy.deepcopy`` returns it as is.
 
     It is a ``dict`` for everything that reads one (``isinstance``, ``json``,
@@ -217,16 +237,6 @@ class FrozenDict(Shared, dict):  # type: ignore[type-arg]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (dict(self),))
-
-    def derived(self, key: str, make: Callable[[FrozenDict], Any]) -> Any:
-        """``make(self)``, computed once: the value cannot change, so neither can this."""
-        try:
-            memo = self._derived
-        except AttributeError:
-            memo = self._derived = {}
-        if key not in memo:
-            memo[key] = make(self)
-        return memo[key]
 
 
 class FrozenList(Shared, list):  # type: ignore[type-arg]
@@ -642,7 +652,7 @@ def python_modules(root: Traversable, repo_files: frozenset[str]) -> Modules:
     return Modules(known, cached)
 
 
-class Modules(Mapping[str, ModuleInfo]):
+class Modules(Shared, Derives, Mapping[str, ModuleInfo]):
     """``python_modules``: a read-only mapping of path to ``ModuleInfo`` that parses lazily.
 
     As a mapping it is exact: a file that does not parse is not in it (asking
@@ -657,14 +667,6 @@ class Modules(Mapping[str, ModuleInfo]):
     def __init__(self, known: dict[str, ModuleInfo | LazyModule], cached: ModuleCache) -> None:
         self._known = known
         self._save = weakref.finalize(self, cached.save)
-        self._derived: dict[str, Any] = {}
-
-    def derived(self, key: str, make: Callable[[Modules], Any]) -> Any:
-        """``make(self)``, computed once (the set of files never changes; only what is
-        known of each grows)."""
-        if key not in self._derived:
-            self._derived[key] = make(self)
-        return self._derived[key]
 
     def candidates(self) -> Mapping[str, ModuleInfo | LazyModule]:
         return self._known
@@ -693,14 +695,8 @@ class Modules(Mapping[str, ModuleInfo]):
     def __repr__(self) -> str:
         return f"Modules({sorted(self._known)!r})"
 
-    def __copy__(self) -> Modules:
-        return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Modules:
-        return self  # read-only; repo-review deep-copies every fixture per check
-
-
-class LazyModule(Mapping[str, Any]):
+class LazyModule(Shared, Mapping[str, Any]):
     """One file's ``ModuleInfo``, parsed on first use of anything but its ``module`` name.
 
     The ``could_*`` methods answer from the file's text whether it can hold an
@@ -836,12 +832,6 @@ class LazyModule(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         return f"LazyModule({self.path!r})"
-
-    def __copy__(self) -> LazyModule:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> LazyModule:
-        return self
 
     def could_import(self, targets: frozenset[str]) -> bool:
         """Whether the file may import a target or something inside one.
@@ -1007,11 +997,6 @@ def _parse_tree(path: str, text: str) -> ast.Module | None:
         return ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-
-
-def _parse_module(path: str, text: str) -> ModuleInfo | None:
-    tree = _parse_tree(path, text)
-    return None if tree is None else _module_info(path, tree)
 
 
 # Where statements nest: bodies, ``else``/``finally`` blocks, handlers and match cases.
